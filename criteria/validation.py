@@ -1,0 +1,264 @@
+"""Untrusted bytes in, an :class:`Evidence` or an :class:`EvidenceError` naming every problem out.
+
+Valid bundles take a compiled fast path (fastjsonschema); only an invalid one is re-checked
+with ``jsonschema`` to collect every problem with its JSON path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import fastjsonschema
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from criteria.errors import EvidenceError, EvidenceProblem
+from criteria.evidence import Evidence
+from criteria.model import Milestone
+from criteria.schema import milestone_schema
+from criteria.vocabulary import EVIDENCE_FORMAT
+
+#: Largest bundle accepted as bytes; a complete bundle for any milestone is under 8 KiB.
+MAX_BUNDLE_BYTES = 256 * 1024
+
+_JSON_TYPES = {
+    dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+    int: "a number", float: "a number", type(None): "null",
+}  # fmt: skip
+#: What an enum value is called, by the last field name on its path.
+_ENUM_NAMES = {
+    "checklist": "checklist item", "held": "milestone", "status": "status",
+    "quality": "quality grade", "role": "reviewer role", "verdict": "verdict",
+    "project": "benchmark project",
+}  # fmt: skip
+_ID_NAMES = {"exercises": "exercise", "challenges": "challenge", "reviews": "review kind"}
+_PATTERN_MESSAGES = {
+    "email": "is not an email address",
+    "artifact_sha256": "is not a SHA-256 hex digest (64 lower-case hex digits)",
+    "name": "must not be blank",
+}
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_path(parts: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def decode(data: bytes | str, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Any:
+    """Parse JSON strictly: size-limited, UTF-8, no duplicate keys, no NaN or Infinity."""
+    size = len(data.encode() if isinstance(data, str) else data)
+    if size > max_bytes:
+        raise EvidenceError(
+            [EvidenceProblem("$", f"bundle is {size} bytes; the limit is {max_bytes}")]
+        )
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    except _DuplicateKey as exc:
+        message = f"duplicate key {exc.args[0]!r} in an object"
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+    except ValueError as exc:
+        message = f"not valid JSON: {exc}"
+    except RecursionError:
+        message = "not valid JSON: nested too deeply"
+    raise EvidenceError([EvidenceProblem("$", message)])
+
+
+def _type_name(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _enum_noun(path: list[str | int], field: str) -> str:
+    """What the unknown value at ``path`` was meant to be, for the message."""
+    if field in ("id", "kind"):
+        return _ID_NAMES.get(str(path[0]), "id")
+    if path[0] == "rubrics":
+        return "rubric item"
+    return _ENUM_NAMES.get(field, "value")
+
+
+def _problems(error: ValidationError) -> list[EvidenceProblem]:
+    """One or more readable problems for one jsonschema error."""
+    path = list(error.absolute_path)
+    where = json_path(path)
+    field = next((p for p in reversed(path) if isinstance(p, str)), "")
+    value, schema = error.instance, error.schema
+    match error.validator:
+        case "additionalProperties":
+            known = schema.get("properties", {})
+            noun = {"quizzes": "quiz", "rubrics": "rubric"}.get(field, "field")
+            if len(path) >= 2 and path[-2] == "quizzes":
+                noun = "question"
+            return [
+                EvidenceProblem(json_path([*path, key]), f"unknown {noun} {key!r}")
+                for key in value
+                if key not in known
+            ]
+        case "required":
+            missing = error.validator_value
+            return [
+                EvidenceProblem(json_path([*path, key]), "required field is missing")
+                for key in missing
+                if key not in value
+            ]
+        case "enum":
+            options = [str(o) for o in error.validator_value]
+            if path and path[0] == "quizzes":
+                message = f"answer {value!r} is not an option ({', '.join(options)})"
+            else:
+                listed = f" (expected one of: {', '.join(options)})" if len(options) <= 8 else ""
+                message = f"unknown {_enum_noun(path, field)} {value!r}{listed}"
+            return [EvidenceProblem(where, message)]
+        case "type":
+            message = (
+                f"expected {_type_name(_EXAMPLES[error.validator_value])}, got {_type_name(value)}"
+            )
+        case "const":
+            message = f"expected {error.validator_value!r}, got {value!r}"
+        case "minimum":
+            message = f"must be ≥ {error.validator_value}, got {value}"
+        case "maximum":
+            message = f"must be ≤ {error.validator_value}, got {value}"
+        case "uniqueItems":
+            seen: list[Any] = []
+            dupes = [v for v in value if v in seen or seen.append(v)]
+            message = f"duplicate entries: {', '.join(map(repr, dupes))}"
+        case "maxItems":
+            message = f"too many entries: {len(value)}, at most {error.validator_value}"
+        case "maxLength":
+            message = f"too long: {len(value)} characters, at most {error.validator_value}"
+        case "minLength":
+            message = "must not be empty"
+        case "pattern":
+            message = _PATTERN_MESSAGES.get(field, f"does not match {error.validator_value}")
+        case "not":
+            message = "this milestone takes no benchmark figures"
+        case _:
+            message = error.message
+    return [EvidenceProblem(where, message)]
+
+
+_EXAMPLES = {"object": {}, "array": [], "string": "", "number": 0.0, "integer": 0, "boolean": True}
+
+
+def _semantic_problems(bundle: Mapping[str, Any]) -> list[EvidenceProblem]:
+    """What a schema cannot say: duplicate ids inside arrays of objects, non-finite numbers."""
+    problems = []
+    for field, key in (("exercises", "id"), ("challenges", "id")):
+        first: dict[Any, int] = {}
+        for i, entry in enumerate(bundle.get(field, ())):
+            if entry[key] in first:
+                problems.append(
+                    EvidenceProblem(
+                        f"$.{field}[{i}].{key}",
+                        f"duplicate {entry[key]!r} (also at $.{field}[{first[entry[key]]}])",
+                    )
+                )
+            first.setdefault(entry[key], i)
+    signed: dict[tuple[str, str], int] = {}
+    for i, review in enumerate(bundle.get("reviews", ())):
+        who = (review["kind"], review["reviewer"]["id"])
+        if who in signed:
+            problems.append(
+                EvidenceProblem(
+                    f"$.reviews[{i}]",
+                    f"duplicate {who[0]} sign-off by {who[1]!r} (also at $.reviews[{signed[who]}])",
+                )
+            )
+        signed.setdefault(who, i)
+    problems += _non_finite(bundle, [])
+    return problems
+
+
+def _non_finite(value: Any, path: list[str | int]) -> list[EvidenceProblem]:
+    if isinstance(value, float):
+        return (
+            []
+            if math.isfinite(value)
+            else [EvidenceProblem(json_path(path), "not a finite number")]
+        )
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _non_finite(v, [*path, k])]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, [*path, i])]
+    return []
+
+
+class EvidenceValidator:
+    """Validates bundles for a fixed set of milestones; schemas are compiled once."""
+
+    def __init__(self, milestones: Mapping[str, Milestone]) -> None:
+        ids = list(milestones)
+        schemas = {m.id: milestone_schema(m, ids) for m in milestones.values()}
+        self._fast: dict[str, Callable[[Any], Any]] = {
+            m: fastjsonschema.compile(s) for m, s in schemas.items()
+        }
+        self._full = {m: Draft202012Validator(s) for m, s in schemas.items()}
+
+    def parse(
+        self, data: bytes | str | Mapping[str, Any], *, max_bytes: int = MAX_BUNDLE_BYTES
+    ) -> Evidence:
+        """Validate a bundle (JSON text, bytes or an already-parsed mapping) and index it."""
+        bundle = data if isinstance(data, Mapping) else decode(data, max_bytes=max_bytes)
+        if not isinstance(bundle, Mapping):
+            raise EvidenceError(
+                [EvidenceProblem("$", f"expected an object, got {_type_name(bundle)}")]
+            )
+        self._check_envelope(bundle)
+        milestone = bundle["milestone"]
+        try:
+            self._fast[milestone](bundle)
+        except fastjsonschema.JsonSchemaValueException as fast_error:
+            problems = [p for e in self._full[milestone].iter_errors(bundle) for p in _problems(e)]
+            if not problems:  # the two validators disagree: report what the fast one saw
+                problems = [EvidenceProblem("$", fast_error.message)]
+            raise EvidenceError(sorted(set(problems), key=lambda p: (p.path, p.message))) from None
+        problems = _semantic_problems(bundle)
+        if problems:
+            raise EvidenceError(problems)
+        return Evidence.from_valid(bundle)
+
+    def _check_envelope(self, bundle: Mapping[str, Any]) -> None:
+        problems = []
+        if bundle.get("schema") != EVIDENCE_FORMAT:
+            got = bundle.get("schema")
+            message = (
+                "required field is missing"
+                if got is None
+                else f"expected {EVIDENCE_FORMAT!r}, got {got!r}"
+            )
+            problems.append(EvidenceProblem("$.schema", message))
+        milestone = bundle.get("milestone")
+        if milestone is None:
+            problems.append(EvidenceProblem("$.milestone", "required field is missing"))
+        elif not isinstance(milestone, str) or milestone not in self._fast:
+            problems.append(
+                EvidenceProblem(
+                    "$.milestone",
+                    f"unknown milestone {milestone!r} (known: {', '.join(self._fast)})",
+                )
+            )
+        if problems:
+            raise EvidenceError(problems)

@@ -1,0 +1,82 @@
+"""Evaluation results as values: a :class:`RuleResult` per rule, gathered in a :class:`Verdict`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+Measure = int | float | str | None
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not-met"
+    #: Not met yet, and only a reviewer's sign-off or rubric score is missing.
+    AWAITING_REVIEW = "awaiting-review"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """How one rule judged one bundle: status, what was measured, against what, and why."""
+
+    id: str
+    kind: str
+    status: Status
+    measured: Measure
+    threshold: Measure
+    reason: str
+    progress: float
+    seed: str | None = None
+    children: tuple[RuleResult, ...] = ()
+
+    @property
+    def met(self) -> bool:
+        return self.status is Status.MET
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status.value,
+            "measured": self.measured,
+            "threshold": self.threshold,
+            "reason": self.reason,
+            "progress": round(self.progress, 4),
+        }
+        if self.seed is not None:
+            data["seed"] = self.seed
+        if self.children:
+            data["rules"] = [child.to_dict() for child in self.children]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a bundle meets its milestone, with every rule's result in rule-file order."""
+
+    milestone: str
+    status: Status
+    progress: float
+    results: tuple[RuleResult, ...]
+    rules_digest: str
+    evidence_digest: str
+
+    @property
+    def met(self) -> bool:
+        return self.status is Status.MET
+
+    def unmet(self) -> tuple[RuleResult, ...]:
+        """The top-level rules that do not hold."""
+        return tuple(r for r in self.results if not r.met)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "milestone": self.milestone,
+            "met": self.met,
+            "status": self.status.value,
+            "progress": round(self.progress, 4),
+            "rules": [r.to_dict() for r in self.results],
+            "rules_digest": self.rules_digest,
+            "evidence_digest": self.evidence_digest,
+        }

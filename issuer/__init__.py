@@ -1,0 +1,1 @@
+"""Vouch's issuer: keys, credentials, persistence, certificates, the web app and the CLI."""

@@ -1,0 +1,19 @@
+"""The ``vouch`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from issuer.cli.criteria import criteria_group
+from issuer.cli.service import init_command, serve_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vouch")
+def main() -> None:
+    """Vouch: verifiable Open Badges 3.0 credentials for system-design milestones."""
+
+
+main.add_command(criteria_group)
+main.add_command(init_command)
+main.add_command(serve_command)
