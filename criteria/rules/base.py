@@ -93,6 +93,11 @@ def listing(words: Iterable[str], conjunction: str = "and") -> str:
     return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
 
 
+def article(phrase: str) -> str:
+    """``a peer``, ``an expert``."""
+    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
+
+
 def percent(part: int, whole: int, *, threshold: float, met: bool) -> str:
     """A percentage for a message that never contradicts the verdict (79.6% is not "80%")."""
     value = 100 * part / whole if whole else 0.0

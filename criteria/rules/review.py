@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from criteria.rules.base import Rule, RuleScope, listing
+from criteria.rules.base import Rule, RuleScope, article, listing
 from criteria.verdict import RuleResult, Status
 from criteria.vocabulary import REVIEWER_ROLES
 
@@ -68,7 +68,7 @@ class ReviewRule(Rule):
             if review.reviewer_id == evidence.learner.id:
                 ignored.append("a sign-off by the learner themself does not count")
             elif review.role not in self.roles:
-                ignored.append(f"a {review.role}'s sign-off does not count (needs {roles})")
+                ignored.append(f"{article(review.role)}'s sign-off does not count (needs {roles})")
             elif (shortfall := self._shortfall(review)) is None:
                 reason = f"{label}: passed by {review.role} {review.reviewer_id}"
                 return self.result(Status.MET, 1, 1, reason, 1.0)
@@ -77,7 +77,7 @@ class ReviewRule(Rule):
         if shortfalls:
             reason = f"{label}: not passed; {'; '.join(shortfalls + ignored)}"
             return self.result(Status.NOT_MET, 0, 1, reason, 0.0)
-        reason = f"{label}: waiting for a {roles}"
+        reason = f"{label}: waiting for {article(roles)}"
         if ignored:
             reason += f"; {'; '.join(ignored)}"
         return self.result(Status.AWAITING_REVIEW, 0, 1, reason, 0.0)

@@ -1,0 +1,1 @@
+"""Vouch's public verifier: works from published material only (keys, status lists), no database."""
