@@ -45,14 +45,18 @@ class Catalogue:
                         m.source, f"prerequisites.milestones[{i}]", f"unknown milestone {prereq!r}"
                     )
         for m in milestones:  # a prerequisite chain must end
-            seen, stack = {m.id}, list(m.prerequisites.milestones)
+            stack = [(p, (m.id, p)) for p in m.prerequisites.milestones]
+            seen = {m.id}
             while stack:
-                current = stack.pop()
+                current, chain = stack.pop()
                 if current == m.id:
-                    raise RuleFileError(m.source, "prerequisites", "prerequisites form a cycle")
+                    cycle = " → ".join(chain)
+                    problem = f"prerequisites form a cycle: {cycle}"
+                    raise RuleFileError(m.source, "prerequisites", problem)
                 if current not in seen:
                     seen.add(current)
-                    stack.extend(by_id[current].prerequisites.milestones)
+                    later = by_id[current].prerequisites.milestones
+                    stack.extend((p, (*chain, p)) for p in later)
 
     def __iter__(self) -> Any:
         return iter(self.milestones.values())

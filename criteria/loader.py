@@ -28,7 +28,7 @@ from criteria.model import (
     ScoredSection,
     Threshold,
 )
-from criteria.rules import Rule, RuleScope, build_rule
+from criteria.rules import Rule, RuleScope, build_prerequisites, build_rule
 from criteria.spec import Spec
 from criteria.vocabulary import COMPARISONS, FRACTION_METRICS, METRICS, MILESTONE_FORMAT
 
@@ -63,9 +63,7 @@ def _scored_list(spec: Spec, list_id: str, what: str) -> ScoredList:
         for item in items:
             item_id = item.slug("id")
             if not item_id.startswith(section_id + "."):
-                raise item.error(
-                    "id", f"{item_id!r} must start with its section id {section_id!r}."
-                )
+                raise item.error("id", f"{item_id!r} must start with its section id {section_id!r}")
             scored.append(ScoredItem(item_id, item.text("text"), item.integer("points", minimum=1)))
             item.finish()
         points = section.integer("points", minimum=1)
@@ -153,16 +151,18 @@ def _benchmark(spec: Spec) -> BenchmarkProfile:
     return profile
 
 
-def _rule_ids(rules: Iterable[Rule], spec: Spec) -> None:
+def _rule_ids(rules: Iterable[Rule], file: str) -> None:
     """Rule ids are unique across the file, nested rules included."""
-    seen: set[str] = set()
-    stack = list(rules)
+    seen: dict[str, str] = {}
+    stack = list(reversed(list(rules)))
     while stack:
         rule = stack.pop()
+        where = f"{rule.path}.id"
         if rule.id in seen:
-            raise spec.error("criteria", f"duplicate rule id {rule.id!r}")
-        seen.add(rule.id)
-        stack.extend(getattr(rule, "rules", ()))
+            problem = f"duplicate rule id {rule.id!r} (also at {seen[rule.id]})"
+            raise RuleFileError(file, where, problem)
+        seen[rule.id] = where
+        stack.extend(reversed(getattr(rule, "rules", ())))
 
 
 def parse_milestone(text: bytes, file: str) -> Milestone:
@@ -214,17 +214,16 @@ def parse_milestone(text: bytes, file: str) -> Milestone:
     if prerequisites.milestones:
         synthetic = {
             "id": "prerequisites",
-            "kind": "prerequisites",
             "milestones": list(prerequisites.milestones),
             "seed": prerequisites.seed,
             "reading": prerequisites.reading,
         }
-        rules.append(build_rule(Spec(synthetic, file, "prerequisites"), scope))
+        rules.append(build_prerequisites(Spec(synthetic, file, "prerequisites"), scope))
     for rule_spec in top.tables("criteria", required=True):
         rule_spec.text("seed")
         rule_spec.text("reading")
         rules.append(build_rule(rule_spec, scope))
-    _rule_ids(rules, top)
+    _rule_ids(rules, file)
 
     milestone = Milestone(
         id=milestone_id,

@@ -24,6 +24,7 @@ SCHEMA_ID = "urn:vouch:schema:evidence:v1"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Caps that keep a hostile bundle small; far above anything the curriculum needs.
+MAX_ENTRIES = 50
 MAX_REVIEWS = 200
 MAX_TEXT = 200
 
@@ -42,8 +43,8 @@ def _object(properties: dict[str, Any], required: Iterable[str] = ()) -> dict[st
 
 
 def _id_set(ids: Iterable[str]) -> dict[str, Any]:
-    ids = list(ids)
-    return {"type": "array", "uniqueItems": True, "maxItems": len(ids), "items": {"enum": ids}}
+    """A set of known ids; ``enum`` + ``uniqueItems`` already bound its size."""
+    return {"type": "array", "uniqueItems": True, "items": {"enum": list(ids)}}
 
 
 def _entries(item: dict[str, Any], most: int) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def milestone_schema(milestone: Milestone, milestone_ids: list[str]) -> dict[str
                     },
                     required=("id", "status"),
                 ),
-                len(milestone.exercises),
+                MAX_ENTRIES if milestone.exercises else 0,
             ),
             "challenges": _entries(
                 _object(
@@ -100,7 +101,7 @@ def milestone_schema(milestone: Milestone, milestone_ids: list[str]) -> dict[str
                     },
                     required=("id", "minutes", "passed"),
                 ),
-                len(milestone.challenges),
+                MAX_ENTRIES if milestone.challenges else 0,
             ),
             "reviews": _entries(
                 _object(

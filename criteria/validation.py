@@ -86,6 +86,12 @@ def decode(data: bytes | str, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Any:
     raise EvidenceError([EvidenceProblem("$", message)])
 
 
+def _shown(value: object, limit: int = 60) -> str:
+    """A submitted value for a message, cut short: never echo a large input back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _type_name(value: object) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
@@ -129,14 +135,14 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
                 message = f"answer {value!r} is not an option ({', '.join(options)})"
             else:
                 listed = f" (expected one of: {', '.join(options)})" if len(options) <= 8 else ""
-                message = f"unknown {_enum_noun(path, field)} {value!r}{listed}"
+                message = f"unknown {_enum_noun(path, field)} {_shown(value)}{listed}"
             return [EvidenceProblem(where, message)]
         case "type":
             message = (
                 f"expected {_type_name(_EXAMPLES[error.validator_value])}, got {_type_name(value)}"
             )
         case "const":
-            message = f"expected {error.validator_value!r}, got {value!r}"
+            message = f"expected {error.validator_value!r}, got {_shown(value)}"
         case "minimum":
             message = f"must be ≥ {error.validator_value}, got {value}"
         case "maximum":
@@ -144,7 +150,7 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
         case "uniqueItems":
             seen: list[Any] = []
             dupes = [v for v in value if v in seen or seen.append(v)]
-            message = f"duplicate entries: {', '.join(map(repr, dupes))}"
+            message = f"duplicate entries: {', '.join(_shown(d) for d in dupes[:5])}"
         case "maxItems":
             message = f"too many entries: {len(value)}, at most {error.validator_value}"
         case "maxLength":
@@ -166,30 +172,40 @@ _EXAMPLES = {"object": {}, "array": [], "string": "", "number": 0.0, "integer": 
 def _semantic_problems(bundle: Mapping[str, Any]) -> list[EvidenceProblem]:
     """What a schema cannot say: duplicate ids inside arrays of objects, non-finite numbers."""
     problems = []
-    for field, key in (("exercises", "id"), ("challenges", "id")):
-        first: dict[Any, int] = {}
-        for i, entry in enumerate(bundle.get(field, ())):
-            if entry[key] in first:
+    for field in ("exercises", "challenges"):
+        first: dict[str, int] = {}
+        for i, entry in _entries_of(bundle, field):
+            entry_id = entry.get("id")
+            if isinstance(entry_id, str):
+                if entry_id in first:
+                    also = f"also at $.{field}[{first[entry_id]}]"
+                    problems.append(
+                        EvidenceProblem(f"$.{field}[{i}].id", f"duplicate {entry_id!r} ({also})")
+                    )
+                first.setdefault(entry_id, i)
+    signed: dict[tuple[str, str], int] = {}
+    for i, review in _entries_of(bundle, "reviews"):
+        reviewer = review.get("reviewer")
+        who = (review.get("kind"), reviewer.get("id") if isinstance(reviewer, Mapping) else None)
+        if isinstance(who[0], str) and isinstance(who[1], str):
+            if who in signed:
+                also = f"also at $.reviews[{signed[who]}]"
                 problems.append(
                     EvidenceProblem(
-                        f"$.{field}[{i}].{key}",
-                        f"duplicate {entry[key]!r} (also at $.{field}[{first[entry[key]]}])",
+                        f"$.reviews[{i}]", f"duplicate {who[0]} sign-off by {who[1]!r} ({also})"
                     )
                 )
-            first.setdefault(entry[key], i)
-    signed: dict[tuple[str, str], int] = {}
-    for i, review in enumerate(bundle.get("reviews", ())):
-        who = (review["kind"], review["reviewer"]["id"])
-        if who in signed:
-            problems.append(
-                EvidenceProblem(
-                    f"$.reviews[{i}]",
-                    f"duplicate {who[0]} sign-off by {who[1]!r} (also at $.reviews[{signed[who]}])",
-                )
-            )
-        signed.setdefault(who, i)
+            signed.setdefault(who, i)  # type: ignore[arg-type]
     problems += _non_finite(bundle, [])
     return problems
+
+
+def _entries_of(bundle: Mapping[str, Any], field: str) -> list[tuple[int, Mapping[str, Any]]]:
+    """The object entries of an array field, tolerating a malformed bundle."""
+    entries = bundle.get(field)
+    if not isinstance(entries, list):
+        return []
+    return [(i, e) for i, e in enumerate(entries) if isinstance(e, Mapping)]
 
 
 def _non_finite(value: Any, path: list[str | int]) -> list[EvidenceProblem]:
@@ -204,6 +220,24 @@ def _non_finite(value: Any, path: list[str | int]) -> list[EvidenceProblem]:
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _non_finite(v, [*path, i])]
     return []
+
+
+#: No valid bundle nests deeper than this (``$.reviews[0].reviewer.id`` is 4 levels).
+MAX_DEPTH = 6
+
+
+def _too_deep(value: Any, path: tuple[str | int, ...] = ()) -> EvidenceProblem:
+    """Where a bundle nests deeper than any valid one (iterative: no recursion to overflow)."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if len(where) > MAX_DEPTH:
+            return EvidenceProblem(json_path(where[: MAX_DEPTH + 1]), "nested too deeply")
+        if isinstance(node, Mapping):
+            stack.extend((v, (*where, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*where, i)) for i, v in enumerate(node))
+    return EvidenceProblem("$", "nested too deeply")
 
 
 class EvidenceValidator:
@@ -231,14 +265,22 @@ class EvidenceValidator:
         try:
             self._fast[milestone](bundle)
         except fastjsonschema.JsonSchemaValueException as fast_error:
-            problems = [p for e in self._full[milestone].iter_errors(bundle) for p in _problems(e)]
-            if not problems:  # the two validators disagree: report what the fast one saw
-                problems = [EvidenceProblem("$", fast_error.message)]
-            raise EvidenceError(sorted(set(problems), key=lambda p: (p.path, p.message))) from None
+            problems = self._all_problems(milestone, bundle) or [
+                EvidenceProblem("$", fast_error.message)  # the two validators disagree
+            ]
+            raise EvidenceError(problems) from None
+        except RecursionError:
+            raise EvidenceError([_too_deep(bundle)]) from None
         problems = _semantic_problems(bundle)
         if problems:
             raise EvidenceError(problems)
         return Evidence.from_valid(bundle)
+
+    def _all_problems(self, milestone: str, bundle: Mapping[str, Any]) -> list[EvidenceProblem]:
+        """Every schema and semantic problem, sorted by path (the slow, thorough path)."""
+        found = [p for e in self._full[milestone].iter_errors(bundle) for p in _problems(e)]
+        found += _semantic_problems(bundle)
+        return sorted(set(found), key=lambda p: (p.path, p.message))
 
     def _check_envelope(self, bundle: Mapping[str, Any]) -> None:
         problems = []
@@ -247,7 +289,7 @@ class EvidenceValidator:
             message = (
                 "required field is missing"
                 if got is None
-                else f"expected {EVIDENCE_FORMAT!r}, got {got!r}"
+                else f"expected {EVIDENCE_FORMAT!r}, got {_shown(got)}"
             )
             problems.append(EvidenceProblem("$.schema", message))
         milestone = bundle.get("milestone")
@@ -257,7 +299,7 @@ class EvidenceValidator:
             problems.append(
                 EvidenceProblem(
                     "$.milestone",
-                    f"unknown milestone {milestone!r} (known: {', '.join(self._fast)})",
+                    f"unknown milestone {_shown(milestone)} (known: {', '.join(self._fast)})",
                 )
             )
         if problems:

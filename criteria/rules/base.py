@@ -23,6 +23,7 @@ class Rule(ABC):
     def __init__(self, spec: Spec, scope: RuleScope) -> None:
         """Read and check the rule's parameters; raise ``RuleFileError`` naming the bad one."""
         self.id: str = spec.slug("id")
+        self.path = spec.path
         self.seed: str | None = spec.optional_text("seed")
         self.reading: str | None = spec.optional_text("reading")
 

@@ -23,9 +23,10 @@ class QuizRule(Rule):
             raise spec.error("quiz", f"unknown quiz {quiz_id!r} (known: {known})")
         self.quiz = quiz = scope.quizzes[quiz_id]
         self.key = {q.id: q.answer for q in quiz.questions}
-        self.min_percent = spec.number("min_percent", minimum=0, maximum=100)
-        if self.min_percent <= 0:
-            raise spec.error("min_percent", "must be more than 0")
+        self.min_percent = spec.number("min_percent")
+        if not 0 < self.min_percent <= 100:
+            problem = f"{self.min_percent} is out of range: must be > 0 and ≤ 100"
+            raise spec.error("min_percent", problem)
 
     def parameters(self) -> dict[str, Any]:
         return {"quiz": self.quiz.id, "min_percent": self.min_percent, "questions": len(self.key)}
