@@ -245,6 +245,7 @@ def parse_milestone(text: bytes, file: str) -> Milestone:
         rules=tuple(rules),
         digest="sha256:" + hashlib.sha256(text).hexdigest(),
         source=file,
+        valid_for_days=top.optional_integer("valid_for_days", minimum=1),
     )
     top.finish()
     return milestone

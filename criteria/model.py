@@ -187,6 +187,8 @@ class Milestone:
     #: ``sha256:<hex>`` of the rule file's bytes: the rule version a verdict was judged by.
     digest: str
     source: str
+    #: Credentials for this milestone expire after this many days (``validUntil``); None: never.
+    valid_for_days: int | None = None
 
     def criteria_narrative(self) -> str:
         """The completion criteria in the curriculum's words, one numbered line each."""
@@ -220,5 +222,6 @@ class Milestone:
             "rubrics": [r.to_dict() for r in self.rubrics.values()],
             "benchmarks": [b.to_dict() for b in self.benchmarks.values()],
             "criteria": [rule.describe() for rule in self.rules],
+            "valid_for_days": self.valid_for_days,
             "digest": self.digest,
         }

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from issuer.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,35 @@ class Settings:
     keys_dir: Path = Path("keys")
     public_url: str = "http://127.0.0.1:5000"
     issuer_name: str = "Vouch Demo Issuer"
+    key_passphrase: str | None = field(default=None, repr=False)
+    #: Bearer token for admin API calls until accounts exist (issue 6); compared in constant time.
+    admin_token: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def check(self) -> None:
+        """Refuse unsafe settings in production (DESIGN.md: ``VOUCH_ENV``)."""
+        if self.env not in ("development", "production"):
+            raise ConfigurationError(
+                f"VOUCH_ENV must be development or production, not {self.env!r}"
+            )
+        if not self.production:
+            return
+        if not self.key_passphrase:
+            raise ConfigurationError("production needs VOUCH_KEY_PASSPHRASE (keys are encrypted)")
+        if not self.public_url.startswith("https://"):
+            raise ConfigurationError(
+                f"production needs an https VOUCH_PUBLIC_URL, not {self.public_url}"
+            )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """``VOUCH_DATABASE_URL``, or the SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path.resolve() / 'vouch.sqlite3'}"
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -32,5 +59,7 @@ class Settings:
             keys_dir=Path(environ.get("VOUCH_KEYS_DIR", cls.keys_dir)),
             public_url=environ.get("VOUCH_PUBLIC_URL", cls.public_url).rstrip("/"),
             issuer_name=environ.get("VOUCH_ISSUER_NAME", cls.issuer_name),
+            key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
+            admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
         )
         return replace(settings, **overrides) if overrides else settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from issuer.cli.criteria import criteria_group
-from issuer.cli.service import init_command, serve_command
+from issuer.cli.service import COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,5 +15,5 @@ def main() -> None:
 
 
 main.add_command(criteria_group)
-main.add_command(init_command)
-main.add_command(serve_command)
+for command in COMMANDS:
+    main.add_command(command)  # type: ignore[arg-type]

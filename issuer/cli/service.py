@@ -1,28 +1,184 @@
-"""``vouch init`` and ``vouch serve``."""
+"""``vouch init``, ``vouch serve``, ``vouch issue``, ``vouch revoke`` and ``vouch keys``."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import click
 
-from criteria import load_catalogue
+from criteria import EvidenceError
+from criteria.validation import MAX_BUNDLE_BYTES
+from issuer import build
+from issuer.cli.output import EXIT_INVALID, EXIT_NOT_MET, EXIT_OK, emit_json, fail, read_input
 from issuer.config import Settings
+from issuer.errors import IssuerError, NotFoundError
+from issuer.keystore import ALGORITHMS, DEFAULT_ALGORITHM
+from issuer.service import Issuer
+
+#: Exit code for an operational failure (key store, database, configuration).
+EXIT_FAILURE = 1
+
+
+@contextmanager
+def issuer_errors(as_json: bool = False) -> Iterator[None]:
+    """Turn the issuer's expected errors into a message and an exit code, never a traceback."""
+    try:
+        yield
+    except NotFoundError as exc:
+        fail(str(exc), EXIT_FAILURE, as_json=as_json, error_code=exc.code)
+    except IssuerError as exc:
+        fail(str(exc), EXIT_FAILURE, as_json=as_json, error_code=exc.code)
+
+
+def ready_issuer() -> Issuer:
+    settings = Settings.load()
+    settings.check()
+    issuer = build(settings=settings)
+    if not issuer.keys.exists():
+        raise IssuerError(f"no key store at {settings.keys_dir}: run `vouch init` first")
+    return issuer
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
 @click.command("init")
-def init_command() -> None:
-    """Prepare the instance folder and check the milestone rules. Safe to re-run."""
-    settings = Settings.load()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    catalogue = load_catalogue()
-    click.echo(f"instance: {settings.instance_path.resolve()}")
-    click.echo(f"milestones: {len(catalogue)} rule files checked")
+@click.option("--alg", type=click.Choice(ALGORITHMS), default=DEFAULT_ALGORITHM,
+              show_default=True, help="Signing algorithm of a new key store.")  # fmt: skip
+def init_command(alg: str) -> None:
+    """Create the database, the issuer's keys and certificate, and load the milestone rules.
+
+    Safe to re-run: existing keys are checked (the passphrase must open them), never replaced.
+    """
+    _setup_logging()
+    with issuer_errors():
+        settings = Settings.load()
+        settings.check()
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        issuer = build(settings=settings)
+        key = issuer.keys.init(settings.issuer_name, alg)
+        issuer.db.upgrade()
+        issuer.sync()
+        click.echo(f"instance:   {settings.instance_path.resolve()}")
+        click.echo(f"database:   {issuer.db.engine.url.render_as_string(hide_password=True)}")
+        click.echo(
+            f"key store:  {settings.keys_dir.resolve()} (signing key {key.key_id}, {key.alg})"
+        )
+        click.echo(f"issuer:     {issuer.did}")
+        click.echo(f"milestones: {len(issuer.catalogue)} rule files loaded")
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
-    """Run the web app."""
+    """Run the web app (development server; use gunicorn in production)."""
     from issuer.app import create_app
 
-    create_app().run(host=host, port=port)
+    _setup_logging()
+    with issuer_errors():
+        app = create_app(issuer=ready_issuer())
+    app.run(host=host, port=port)
+
+
+@click.command("issue")
+@click.argument("bundle", metavar="BUNDLE.json")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def issue_command(bundle: str, as_json: bool) -> None:
+    """Evaluate BUNDLE.json and, if its milestone is met, issue the credential.
+
+    Exit status: 0 issued (or already issued), 1 not met, 2 invalid input.
+    """
+    _setup_logging()
+    data = read_input(bundle, MAX_BUNDLE_BYTES, as_json=as_json)
+    with issuer_errors(as_json):
+        issuer = ready_issuer()
+        try:
+            outcome = issuer.issue(data, actor="cli")
+        except EvidenceError as exc:
+            problems = [p.to_dict() for p in exc.problems]
+            if as_json:
+                fail(str(exc), EXIT_INVALID, as_json=True, error_code=exc.code,
+                     path=problems[0]["path"], problems=problems)  # fmt: skip
+            click.echo("error: invalid evidence bundle", err=True)
+            for p in exc.problems:
+                click.echo(f"  {p}", err=True)
+            raise SystemExit(EXIT_INVALID) from None
+    record = outcome.credential
+    if as_json:
+        result: dict[str, Any] = {
+            "issued": record is not None,
+            "verdict": outcome.verdict.to_dict(),
+        }
+        if record is not None:
+            result |= {"created": outcome.created, "id": record.id,
+                       "verify_url": issuer.verify_url(record.id), "jwt": record.jwt}  # fmt: skip
+        emit_json(result)
+    elif record is None:
+        from issuer.cli.criteria import render_verdict
+
+        click.echo(render_verdict(outcome.verdict))
+    else:
+        click.echo(f"{'issued' if outcome.created else 'already issued'}: {record.id}")
+        click.echo(f"verify:  {issuer.verify_url(record.id)}")
+        click.echo(f"jwt:     {record.jwt}")
+    raise SystemExit(EXIT_OK if record is not None else EXIT_NOT_MET)
+
+
+@click.command("revoke")
+@click.argument("credential_id", metavar="ID")
+@click.option("--reason", required=True, help="Why (recorded, not published).")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who revokes.")
+def revoke_command(credential_id: str, reason: str, actor: str) -> None:
+    """Revoke a credential: flips its status-list bit. Revoking twice is harmless."""
+    _setup_logging()
+    if not reason.strip():
+        raise click.BadParameter("must not be empty", param_hint="--reason")
+    with issuer_errors():
+        record = ready_issuer().revoke(credential_id, reason.strip(), actor=actor)
+    click.echo(f"revoked: {record.id} at {record.revoked_at} by {record.revoked_by}: "
+               f"{record.revocation_reason}")  # fmt: skip
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The issuer's signing keys."""
+
+
+@keys_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_list(as_json: bool) -> None:
+    """Every key, current and retired (retired keys stay published)."""
+    with issuer_errors(as_json):
+        issuer = ready_issuer()
+        ring = issuer.keys.ring()
+    if as_json:
+        emit_json([{"kid": f"{issuer.did}#{k.key_id}", "alg": k.alg, "created": k.created,
+                    "retired": k.retired, "current": k.current} for k in ring])  # fmt: skip
+        return
+    for k in ring:
+        state = "current" if k.current else f"retired {k.retired}"
+        click.echo(f"{k.key_id}  {k.alg:<6} created {k.created}  {state}")
+
+
+@keys_group.command("rotate")
+@click.option("--alg", type=click.Choice(ALGORITHMS), default=None,
+              help="Algorithm of the new key (default: the current key's).")  # fmt: skip
+def keys_rotate(alg: str | None) -> None:
+    """Make a new signing key current; old keys stay published so old credentials verify."""
+    _setup_logging()
+    with issuer_errors():
+        issuer = ready_issuer()
+        key = issuer.keys.rotate(issuer.settings.issuer_name, alg)
+        issuer.sync()
+        issuer.log_key_rotation(key.key_id, actor="cli")
+    click.echo(f"current key: {key.key_id} ({key.alg})")
+
+
+COMMANDS: list[Callable[..., Any]] = [
+    init_command, serve_command, issue_command, revoke_command, keys_group,
+]  # fmt: skip

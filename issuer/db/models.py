@@ -1,0 +1,184 @@
+"""The issuer's tables (SQLAlchemy 2.x ORM). Alembic migrations under ``issuer/migrations``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Learner(Base):
+    __tablename__ = "learners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The learner's id in evidence bundles (``learner.id``).
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    #: ``credentialSubject.id``: a ``urn:uuid:`` that reveals nothing about the learner.
+    subject_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[dt.datetime]
+
+
+class MilestoneRecord(Base):
+    """A milestone and the digest of the rule file version in force."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rules_digest: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[dt.datetime]
+
+
+class Submission(Base):
+    """An evidence bundle as submitted, with the verdict it got."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"), index=True)
+    milestone_id: Mapped[str] = mapped_column(ForeignKey("milestones.id"))
+    bundle: Mapped[dict[str, Any]]
+    bundle_digest: Mapped[str] = mapped_column(String(80))
+    rules_digest: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class Review(Base):
+    """A reviewer's sign-off on a submission (kind, verdict, score, minutes, comment)."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    reviewer_id: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(10))
+    score: Mapped[float | None]
+    minutes: Mapped[float | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class StatusList(Base):
+    """A Bitstring Status List and its latest signed status-list credential."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    #: No new entries are allocated in a full list.
+    full: Mapped[bool] = mapped_column(default=False)
+    jwt: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index", name="uq_status_entry"),
+        # At most one live (unrevoked) credential per learner and milestone.
+        Index(
+            "uq_live_credential",
+            "learner_id",
+            "milestone_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    #: The credential's ``urn:uuid:`` id (also the JWT's ``jti``).
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id"))
+    milestone_id: Mapped[str] = mapped_column(ForeignKey("milestones.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    jwt: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(64))
+    status_list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int]
+    issued_at: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+
+    learner: Mapped[Learner] = relationship()
+
+
+class IssuerKey(Base):
+    """The public part of every signing key ever used (private keys stay in the key store)."""
+
+    __tablename__ = "issuer_keys"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(10))
+    public_jwk: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+    retired_at: Mapped[dt.datetime | None]
+
+
+class IssuanceLog(Base):
+    """Append-only record of what the issuer did: issued, revoked, keys rotated."""
+
+    __tablename__ = "issuance_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    credential_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]]
+
+
+@event.listens_for(IssuanceLog, "before_update")
+@event.listens_for(IssuanceLog, "before_delete")
+def _append_only(*_: Any) -> None:
+    raise PermissionError("the issuance log is append-only")

@@ -1,0 +1,298 @@
+"""The key store: the issuer's signing keys and PDF-signing certificates on disk.
+
+Layout of the folder (``VOUCH_KEYS_DIR``)::
+
+    keyring.json        which keys exist, their algorithms, which one signs now (public data)
+    <key-id>.pem        the private key, PKCS#8 encrypted with the passphrase, mode 0600
+    <key-id>.crt        a self-signed X.509 certificate for the key (CN = issuer name)
+
+A key id is the key's RFC 7638 JWK thumbprint, so it is stable and derived from the key itself.
+Rotation adds a key and makes it current; retired keys stay in the ring (and published) so every
+credential signed before still verifies. Private keys are decrypted only inside this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+from issuer.errors import ConfigurationError, KeyStoreError
+
+log = logging.getLogger(__name__)
+
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+
+ALGORITHMS = ("ES256", "RS256", "EdDSA")
+DEFAULT_ALGORITHM = "ES256"
+RSA_BITS = 3072
+CERTIFICATE_YEARS = 5
+KEYRING = "keyring.json"
+DEV_PASSPHRASE_FILE = "dev-passphrase"  # noqa: S105 - a file name, not a secret
+_THUMBPRINT_MEMBERS = {
+    "EC": ("crv", "kty", "x", "y"),
+    "RSA": ("e", "kty", "n"),
+    "OKP": ("crv", "kty", "x"),
+}
+
+
+def generate_private_key(alg: str) -> PrivateKey:
+    if alg == "ES256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if alg == "RS256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+    if alg == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise ConfigurationError(f"unsupported algorithm {alg!r} (choose {', '.join(ALGORITHMS)})")
+
+
+def public_jwk(key: PublicKey) -> dict[str, Any]:
+    """The public key as a JWK (no private members)."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return ECAlgorithm.to_jwk(key, as_dict=True)
+    if isinstance(key, rsa.RSAPublicKey):
+        return RSAAlgorithm.to_jwk(key, as_dict=True)
+    return OKPAlgorithm.to_jwk(key, as_dict=True)
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url without padding)."""
+    members = {name: jwk[name] for name in _THUMBPRINT_MEMBERS[jwk["kty"]]}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode()
+
+
+def self_signed_certificate(
+    key: PrivateKey, issuer_name: str, now: dt.datetime
+) -> x509.Certificate:
+    """A certificate for PDF signing: CN = issuer name, digital signature + non-repudiation."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * CERTIFICATE_YEARS))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+    )
+    algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    return builder.sign(key, algorithm)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only, atomically (never a half-written key)."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """Public facts about one key of the ring."""
+
+    key_id: str
+    alg: str
+    created: str
+    retired: str | None
+    public_jwk: dict[str, Any]
+
+    @property
+    def current(self) -> bool:
+        return self.retired is None
+
+
+class KeyStore:
+    """One folder of keys. Construct cheaply; the signing key is decrypted once, on first use."""
+
+    def __init__(
+        self, path: Path, passphrase: str | None = None, *, production: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self._passphrase = passphrase
+        self.production = production
+
+    # -- passphrase -----------------------------------------------------------------
+
+    def _secret(self, *, creating: bool) -> bytes:
+        if self._passphrase:
+            return self._passphrase.encode()
+        if self.production:
+            raise ConfigurationError(
+                "VOUCH_KEY_PASSPHRASE is required in production: private keys are stored encrypted"
+            )
+        dev = self.path / DEV_PASSPHRASE_FILE
+        if not dev.exists():
+            if not creating:
+                raise KeyStoreError(f"no VOUCH_KEY_PASSPHRASE set and no {dev} to fall back on")
+            _write_private(dev, secrets.token_urlsafe(32).encode())
+        log.warning(
+            "DEVELOPMENT KEY STORE: VOUCH_KEY_PASSPHRASE is not set, so private keys in %s are "
+            "encrypted with a passphrase kept beside them (%s). Set VOUCH_KEY_PASSPHRASE "
+            "before issuing real credentials.",
+            self.path, dev,
+        )  # fmt: skip
+        return dev.read_bytes().strip()
+
+    # -- the ring -------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return (self.path / KEYRING).exists()
+
+    def _ring(self) -> dict[str, Any]:
+        try:
+            ring = json.loads((self.path / KEYRING).read_text())
+        except FileNotFoundError:
+            raise KeyStoreError(f"no key store at {self.path}: run `vouch init`") from None
+        except (OSError, ValueError) as exc:
+            raise KeyStoreError(f"cannot read {self.path / KEYRING}: {exc}") from None
+        if not isinstance(ring, dict) or ring.get("format") != "vouch.keyring/v1":
+            raise KeyStoreError(f"{self.path / KEYRING} is not a Vouch key ring")
+        return ring
+
+    def _save_ring(self, ring: dict[str, Any]) -> None:
+        _write_private(self.path / KEYRING, json.dumps(ring, indent=2).encode())
+
+    def ring(self) -> list[KeyInfo]:
+        """Every key, oldest first; exactly one is current."""
+        return [
+            KeyInfo(k["id"], k["alg"], k["created"], k.get("retired"), k["public_jwk"])
+            for k in self._ring()["keys"]
+        ]
+
+    def current(self) -> KeyInfo:
+        ring = self._ring()
+        return next(k for k in self.ring() if k.key_id == ring["current"])
+
+    def _add_key(self, alg: str, issuer_name: str, now: dt.datetime) -> KeyInfo:
+        secret = self._secret(creating=True)
+        key = generate_private_key(alg)
+        jwk = public_jwk(key.public_key())
+        key_id = thumbprint(jwk)
+        jwk |= {"alg": alg, "use": "sig"}
+        encrypted = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(secret),
+        )
+        certificate = self_signed_certificate(key, issuer_name, now)
+        _write_private(self.path / f"{key_id}.pem", encrypted)
+        _write_private(
+            self.path / f"{key_id}.crt", certificate.public_bytes(serialization.Encoding.PEM)
+        )
+        return KeyInfo(key_id, alg, now.isoformat(timespec="seconds"), None, jwk)
+
+    def init(
+        self, issuer_name: str, alg: str = DEFAULT_ALGORITHM, *, now: dt.datetime | None = None
+    ) -> KeyInfo:
+        """Create the store with one key, or check an existing one; return the current key."""
+        if self.exists():
+            info = self.current()
+            _ = self.signing_key  # proves the passphrase opens it
+            return info
+        now = now or dt.datetime.now(dt.UTC)
+        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = self._add_key(alg, issuer_name, now)
+        self._save_ring(
+            {"format": "vouch.keyring/v1", "current": info.key_id, "keys": [_entry(info)]}
+        )
+        return info
+
+    def rotate(
+        self, issuer_name: str, alg: str | None = None, *, now: dt.datetime | None = None
+    ) -> KeyInfo:
+        """Make a new key current; the old ones are retired but stay published."""
+        ring = self._ring()
+        now = now or dt.datetime.now(dt.UTC)
+        _ = self.signing_key  # refuse to rotate with a wrong passphrase
+        info = self._add_key(alg or self.current().alg, issuer_name, now)
+        stamp = now.isoformat(timespec="seconds")
+        for entry in ring["keys"]:
+            entry.setdefault("retired", None)
+            if entry["retired"] is None:
+                entry["retired"] = stamp
+        ring["keys"].append(_entry(info))
+        ring["current"] = info.key_id
+        self._save_ring(ring)
+        self.__dict__.pop("signing_key", None)
+        return info
+
+    # -- secrets ----------------------------------------------------------------------
+
+    @cached_property
+    def signing_key(self) -> PrivateKey:
+        """The current private key, decrypted once per process."""
+        return self.private_key(self.current().key_id)
+
+    def private_key(self, key_id: str) -> PrivateKey:
+        path = self.path / f"{key_id}.pem"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read private key {path}: {exc.strerror}") from None
+        try:
+            key = serialization.load_pem_private_key(data, password=self._secret(creating=False))
+        except (ValueError, TypeError):
+            raise KeyStoreError(
+                f"cannot decrypt private key {key_id}: wrong VOUCH_KEY_PASSPHRASE or damaged file"
+            ) from None
+        return key  # type: ignore[return-value]
+
+    def certificate(self, key_id: str | None = None) -> x509.Certificate:
+        key_id = key_id or self.current().key_id
+        path = self.path / f"{key_id}.crt"
+        try:
+            return x509.load_pem_x509_certificate(path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise KeyStoreError(f"cannot read certificate {path}: {exc}") from None
+
+    def __repr__(self) -> str:  # never show the passphrase
+        return f"KeyStore({str(self.path)!r})"
+
+
+def _entry(info: KeyInfo) -> dict[str, Any]:
+    return {
+        "id": info.key_id,
+        "alg": info.alg,
+        "created": info.created,
+        "retired": info.retired,
+        "public_jwk": info.public_jwk,
+    }

@@ -1,0 +1,345 @@
+"""Issuance and revocation: the issuer's business, on the database and the key store.
+
+Issuing is one transaction: the learner, the submission and its verdict, and (when the rules
+are met) the credential with its status entry and log line are committed together or not at
+all. At most one live credential exists per learner and milestone (a unique index); a retried
+or concurrent request gets the existing one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jwt import PyJWK
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from criteria import Catalogue, Verdict
+from criteria.evidence import bundle_digest
+from issuer import statuslists
+from issuer.config import Settings
+from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
+from issuer.db import Database
+from issuer.db.models import (
+    Credential,
+    IssuanceLog,
+    IssuerKey,
+    Learner,
+    MilestoneRecord,
+    StatusList,
+    Submission,
+)
+from issuer.errors import IssuanceBugError, NotFoundError
+from issuer.keystore import KeyStore
+from issuer.publication import did_web, kid
+from verifier.jose import read_compact, verify_signature
+from verifier.schemas import schema_errors
+
+Clock = Callable[[], dt.datetime]
+#: How many times an issuance is retried after losing a race (same index, same credential).
+RETRIES = 5
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The outcome of an issuance request."""
+
+    verdict: Verdict
+    credential: Credential | None
+    #: False when the credential already existed (an idempotent retry).
+    created: bool
+    submission_id: int
+
+
+class Issuer:
+    """The issuer service; one per app or CLI invocation, built by :func:`issuer.build`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        keys: KeyStore,
+        catalogue: Catalogue,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.keys = keys
+        self.catalogue = catalogue
+        self.clock = clock
+        self.did = did_web(settings.public_url)
+        self.profile = IssuerProfile(self.did, settings.issuer_name, settings.public_url)
+
+    # -- URLs ---------------------------------------------------------------------------
+
+    def status_list_url(self, list_id: str) -> str:
+        return f"{self.settings.public_url}/status/{list_id}"
+
+    def verify_url(self, credential_id: str) -> str:
+        return f"{self.settings.public_url}/v/{credential_id.removeprefix('urn:uuid:')}"
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Record the rule-file digests and the public keys in the database."""
+        now = self.clock()
+        with self.db.write() as session:
+            for m in self.catalogue:
+                record = session.get(MilestoneRecord, m.id)
+                if record is None:
+                    session.add(
+                        MilestoneRecord(
+                            id=m.id, title=m.title, rules_digest=m.digest, updated_at=now
+                        )
+                    )
+                elif record.rules_digest != m.digest or record.title != m.title:
+                    record.rules_digest, record.title, record.updated_at = m.digest, m.title, now
+            for key in self.keys.ring():
+                record = session.get(IssuerKey, key.key_id)
+                retired = dt.datetime.fromisoformat(key.retired) if key.retired else None
+                if record is None:
+                    session.add(
+                        IssuerKey(
+                            key_id=key.key_id, alg=key.alg, public_jwk=key.public_jwk,
+                            created_at=dt.datetime.fromisoformat(key.created), retired_at=retired,
+                        )
+                    )  # fmt: skip
+                else:
+                    record.retired_at = retired
+
+    # -- signing --------------------------------------------------------------------------
+
+    def _sign(self, payload: dict[str, Any]) -> tuple[str, str]:
+        key = self.keys.current()
+        token = sign(payload, self.keys.signing_key, key.alg, kid(self.did, key))
+        return token, key.key_id
+
+    def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
+        url = self.status_list_url(list_id)
+        credential = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.did,
+            "validFrom": now.astimezone(dt.UTC)
+            .replace(microsecond=0)
+            .isoformat()
+            .replace("+00:00", "Z"),
+            "credentialSubject": {
+                "id": f"{url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": "revocation",
+                "encodedList": encoded,
+            },
+        }
+        claims = {"iss": self.did, "jti": url, "sub": f"{url}#list", "nbf": int(now.timestamp())}
+        return self._sign(credential | claims)[0]
+
+    def _self_check(self, credential: dict[str, Any], token: str, key_id: str) -> None:
+        """Schema-valid and verifiable with our published key, or it is a bug: never stored."""
+        problems = schema_errors(credential)
+        key = next(k for k in self.keys.ring() if k.key_id == key_id)
+        try:
+            # the key as published in the JWKS and DID document, not the private key's twin
+            verify_signature(token, PyJWK(key.public_jwk).key, key.alg)
+            header, payload = read_compact(token)
+        except ValueError as exc:
+            problems.append(f"signature: {exc}")
+        else:
+            if set(header) != {"alg", "kid", "typ"}:
+                problems.append(f"header members {sorted(header)}")
+            claims = jwt_claims(credential)
+            if payload != credential | claims:
+                problems.append("payload differs from the credential")
+        if problems:
+            raise IssuanceBugError("credential failed its own checks: " + "; ".join(problems))
+
+    # -- issuing --------------------------------------------------------------------------
+
+    def held(self, session: Session, learner_id: int | None) -> list[str]:
+        """Milestones the learner holds: issued credentials that are not revoked."""
+        if learner_id is None:
+            return []
+        rows = session.scalars(
+            select(Credential.milestone_id).where(
+                Credential.learner_id == learner_id, Credential.revoked_at.is_(None)
+            )
+        )
+        return sorted(rows)
+
+    def issue(self, bundle: bytes | str | Mapping[str, Any], *, actor: str = "cli") -> Issued:
+        """Evaluate a bundle and, when it meets its milestone, issue (or return) the credential.
+
+        ``held`` is always filled from the learner's live credentials: a bundle cannot claim a
+        prerequisite. Raises ``EvidenceError`` for an invalid bundle.
+        """
+        evidence = self.catalogue.parse(bundle)
+        for attempt in range(RETRIES):
+            try:
+                return self._issue_once(dict(evidence.raw), actor)
+            except IntegrityError:
+                # Lost a race: another request issued this credential or took this status
+                # entry. Everything was rolled back; the next attempt sees the winner's rows.
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _issue_once(self, bundle: dict[str, Any], actor: str) -> Issued:
+        now = self.clock()
+        with self.db.write() as session:
+            learner = self._learner(session, bundle["learner"], now)
+            bundle["held"] = self.held(session, learner.id)
+            verdict = self.catalogue.evaluate(self.catalogue.parse(bundle))
+            submission = Submission(
+                learner_id=learner.id, milestone_id=verdict.milestone, bundle=bundle,
+                bundle_digest=bundle_digest(bundle), rules_digest=verdict.rules_digest,
+                status=verdict.status.value, verdict=verdict.to_dict(), created_at=now,
+            )  # fmt: skip
+            session.add(submission)
+            session.flush()
+            if not verdict.met:
+                return Issued(verdict, None, False, submission.id)
+            existing = self._live(session, learner.id, verdict.milestone)
+            if existing is not None:
+                return Issued(verdict, existing, False, submission.id)
+            credential = self._new_credential(session, learner, submission, verdict, now)
+            session.add(
+                IssuanceLog(
+                    at=now, event="issued", actor=actor, credential_id=credential.id,
+                    detail={"milestone": verdict.milestone, "learner": learner.external_id,
+                            "submission": submission.id, "key": credential.key_id},
+                )
+            )  # fmt: skip
+            session.flush()
+            return Issued(verdict, credential, True, submission.id)
+
+    def _learner(self, session: Session, data: Mapping[str, str], now: dt.datetime) -> Learner:
+        learner = session.scalars(
+            select(Learner).where(Learner.external_id == data["id"])
+        ).one_or_none()
+        email = data["email"].strip().lower()
+        if learner is None:
+            learner = Learner(
+                external_id=data["id"], subject_id=f"urn:uuid:{uuid.uuid4()}",
+                name=data["name"], email=email, created_at=now,
+            )  # fmt: skip
+            session.add(learner)
+            session.flush()
+        else:
+            learner.name, learner.email = data["name"], email
+        return learner
+
+    def _live(self, session: Session, learner_id: int, milestone: str) -> Credential | None:
+        return session.scalars(
+            select(Credential).where(
+                Credential.learner_id == learner_id,
+                Credential.milestone_id == milestone,
+                Credential.revoked_at.is_(None),
+            )
+        ).one_or_none()
+
+    def _new_credential(
+        self,
+        session: Session,
+        learner: Learner,
+        submission: Submission,
+        verdict: Verdict,
+        now: dt.datetime,
+    ) -> Credential:
+        milestone = self.catalogue[verdict.milestone]
+        status_list, index = statuslists.allocate(session, self, now)
+        credential_id = f"urn:uuid:{uuid.uuid4()}"
+        valid_until = (
+            now + dt.timedelta(days=milestone.valid_for_days) if milestone.valid_for_days else None
+        )
+        credential = build_credential(
+            credential_id=credential_id,
+            issuer=self.profile,
+            public_url=self.settings.public_url,
+            milestone=milestone,
+            verdict=verdict,
+            subject_id=learner.subject_id,
+            email=learner.email,
+            salt=secrets.token_hex(16),
+            status=StatusEntry(self.status_list_url(status_list.id), index),
+            valid_from=now,
+            valid_until=valid_until,
+        )
+        token, key_id = self._sign(credential | jwt_claims(credential))
+        self._self_check(credential, token, key_id)
+        record = Credential(
+            id=credential_id, learner_id=learner.id, milestone_id=milestone.id,
+            submission_id=submission.id, jwt=token, key_id=key_id,
+            status_list_id=status_list.id, status_index=index,
+            issued_at=now.replace(microsecond=0), valid_until=valid_until,
+        )  # fmt: skip
+        session.add(record)
+        session.flush()
+        return record
+
+    # -- reading and revoking ---------------------------------------------------------------
+
+    def credential(self, credential_id: str) -> Credential:
+        with self.db.read() as session:
+            record = session.get(Credential, _urn(credential_id))
+            if record is None:
+                raise NotFoundError(f"no credential {credential_id!r}")
+            return record
+
+    def revoke(self, credential_id: str, reason: str, *, actor: str) -> Credential:
+        """Revoke a credential (idempotent: revoking twice keeps the first reason)."""
+        if not reason.strip():
+            raise ValueError("a revocation needs a reason")
+        now = self.clock()
+        with self.db.write() as session:
+            record = session.get(Credential, _urn(credential_id))
+            if record is None:
+                raise NotFoundError(f"no credential {credential_id!r}")
+            # Lock the list: concurrent revocations in one list publish one after the other.
+            status_list = session.scalars(
+                select(StatusList).where(StatusList.id == record.status_list_id).with_for_update()
+            ).one()
+            session.refresh(record)
+            if record.revoked_at is not None:
+                return record
+            record.revoked_at, record.revoked_by, record.revocation_reason = now, actor, reason
+            statuslists.publish(session, self, status_list, now)
+            session.add(
+                IssuanceLog(
+                    at=now, event="revoked", actor=actor, credential_id=record.id,
+                    detail={"reason": reason, "status_list": status_list.id,
+                            "status_index": record.status_index},
+                )
+            )  # fmt: skip
+            return record
+
+    def log_key_rotation(self, key_id: str, *, actor: str) -> None:
+        with self.db.write() as session:
+            session.add(
+                IssuanceLog(
+                    at=self.clock(), event="key-rotated", actor=actor, credential_id=None,
+                    detail={"key": key_id},
+                )
+            )  # fmt: skip
+
+    def status_list(self, list_id: str) -> StatusList:
+        with self.db.read() as session:
+            record = session.get(StatusList, list_id)
+            if record is None:
+                raise NotFoundError(f"no status list {list_id!r}")
+            return record
+
+
+def _urn(credential_id: str) -> str:
+    """Credential ids are ``urn:uuid:…``; URLs carry the bare UUID."""
+    return credential_id if credential_id.startswith("urn:uuid:") else f"urn:uuid:{credential_id}"

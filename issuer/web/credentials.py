@@ -1,0 +1,66 @@
+"""``/api/v1/credentials``: read a credential; revoke one (admin)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+
+from issuer.db.models import Credential
+from issuer.web.errors import error_response
+from issuer.web.public import issuer
+from verifier.jose import read_compact
+
+bp = Blueprint("credentials", __name__, url_prefix="/api/v1/credentials")
+
+REGISTERED_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat")
+
+
+def credential_json(record: Credential) -> dict[str, Any]:
+    """The public view: the credential, its JWT and whether it is revoked (not why)."""
+    _, payload = read_compact(record.jwt)
+    credential = {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
+    return {
+        "id": record.id,
+        "credential": credential,
+        "jwt": record.jwt,
+        "verify_url": issuer().verify_url(record.id),
+        "revoked": record.revoked_at is not None,
+    }
+
+
+@bp.get("/<credential_id>")
+def get_credential(credential_id: str) -> Any:
+    return jsonify(credential_json(issuer().credential(credential_id)))
+
+
+def require_admin() -> str:
+    """The admin bearer token (``VOUCH_ADMIN_TOKEN``), compared in constant time."""
+    expected = issuer().settings.admin_token
+    given = request.headers.get("Authorization", "")
+    if not given.startswith("Bearer "):
+        abort(401, "an admin bearer token is required")
+    if expected is None or not hmac.compare_digest(given[7:].encode(), expected.encode()):
+        abort(403, "this token may not revoke credentials")
+    return "admin"
+
+
+@bp.post("/<credential_id>/revoke")
+def revoke(credential_id: str) -> Any:
+    actor = require_admin()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error_response(400, "invalid_request", "expected a JSON object", "$")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+        return error_response(
+            400, "invalid_request", "reason: 1 to 1000 characters of text", "$.reason"
+        )
+    record = issuer().revoke(credential_id, reason.strip(), actor=actor)
+    return jsonify(
+        id=record.id,
+        revoked=True,
+        revoked_at=record.revoked_at.isoformat() if record.revoked_at else None,
+        reason=record.revocation_reason,
+    )

@@ -1,0 +1,42 @@
+"""One JSON error shape for the API: ``{"error": {"code", "message", "path"}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from criteria import EvidenceError
+from issuer.errors import IssuerError
+
+log = logging.getLogger(__name__)
+
+
+def error_response(
+    status: int, code: str, message: str, path: str | None = None, **extra: Any
+) -> Any:
+    body: dict[str, Any] = {"code": code, "message": message, "path": path}
+    body.update(extra)
+    return jsonify(error=body), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(IssuerError)
+    def _issuer_error(exc: IssuerError) -> Any:
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc)
+        return error_response(exc.status, exc.code, str(exc))
+
+    @app.errorhandler(EvidenceError)
+    def _evidence_error(exc: EvidenceError) -> Any:
+        problems = [p.to_dict() for p in exc.problems]
+        return error_response(
+            422, exc.code, str(exc), problems[0]["path"] if problems else None, problems=problems
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, name, exc.description or exc.name)
