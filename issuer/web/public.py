@@ -48,5 +48,6 @@ def status_list(list_id: str) -> Response:
     response.set_etag(record.etag.strip('"'))
     response.headers["Cache-Control"] = f"public, max-age={STATUS_MAX_AGE}"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.last_modified = record.updated_at
+    # No Last-Modified: a list re-signed within the same second would look unchanged to a
+    # date-based revalidation and hide a revocation. The ETag changes with every signature.
     return response.make_conditional(request)

@@ -1,0 +1,153 @@
+"""Revocation and suspension via a Bitstring Status List (BSL §3.2), from public material only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from verifier import bitstring
+from verifier.fetch import Fetcher, FetchError, FetchRefused
+from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
+from verifier.keys import KeyRejected, resolve_key
+from verifier.result import CheckResult, CheckStatus
+
+ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
+LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
+
+Check = Callable[[CheckStatus, str], CheckResult]
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    return (
+        issuer.get("id")
+        if isinstance(issuer, dict)
+        else issuer
+        if isinstance(issuer, str)
+        else None
+    )
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def check_status(
+    credential: dict[str, Any],
+    fetcher: Fetcher,
+    *,
+    now: dt.datetime,
+    leeway: dt.timedelta,
+    allow_http: bool,
+) -> CheckResult:
+    def result(status: CheckStatus, detail: str) -> CheckResult:
+        return CheckResult("status", status, detail)
+
+    entries = credential.get("credentialStatus")
+    if entries is None:
+        return result(
+            CheckStatus.SKIP, "the credential has no credentialStatus: it cannot be revoked"
+        )
+    entries = entries if isinstance(entries, list) else [entries]
+    outcomes = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return result(CheckStatus.FAIL, "credentialStatus is not an object")
+        if entry.get("type") not in ENTRY_TYPES:
+            outcomes.append(
+                result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
+            )
+            continue
+        outcomes.append(_check_entry(entry, credential, fetcher, result, now, leeway, allow_http))
+    for wanted in (CheckStatus.FAIL, CheckStatus.UNKNOWN):
+        for outcome in outcomes:
+            if outcome.status is wanted:
+                return outcome
+    return outcomes[0]
+
+
+def _check_entry(
+    entry: dict[str, Any],
+    credential: dict[str, Any],
+    fetcher: Fetcher,
+    result: Check,
+    now: dt.datetime,
+    leeway: dt.timedelta,
+    allow_http: bool,
+) -> CheckResult:
+    url = entry.get("statusListCredential")
+    purpose = entry.get("statusPurpose")
+    index = entry.get("statusListIndex")
+    try:
+        index = int(index) if isinstance(index, int | str) and str(index).isdigit() else None
+    except ValueError:
+        index = None
+    if not isinstance(url, str) or index is None or purpose not in ("revocation", "suspension"):
+        return result(
+            CheckStatus.FAIL,
+            "malformed status entry (statusListCredential, statusListIndex, statusPurpose)",
+        )
+    try:
+        token = fetcher.get(url).decode("utf-8").strip()
+    except FetchRefused as exc:
+        return result(CheckStatus.FAIL, f"status list refused: {exc}")
+    except (FetchError, UnicodeDecodeError) as exc:
+        return result(
+            CheckStatus.UNKNOWN,
+            f"could not read the status list at {_stamp(now)} ({exc}); revocation was not checked",
+        )
+    try:
+        header, status_credential = read_compact(token)
+        status_issuer = _issuer_id(status_credential)
+        if status_issuer != _issuer_id(credential):
+            return result(
+                CheckStatus.FAIL,
+                f"the status list is issued by {status_issuer}, not the credential's issuer",
+            )
+        key = resolve_key(header, status_issuer, fetcher, allow_http=allow_http)
+        verify_signature(token, key.key, header["alg"])
+    except (TokenError, SignatureError, KeyRejected, FetchRefused) as exc:
+        return result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
+    except FetchError as exc:
+        return result(
+            CheckStatus.UNKNOWN, f"could not fetch the status list's key at {_stamp(now)} ({exc})"
+        )
+    types = status_credential.get("type", [])
+    subject = status_credential.get("credentialSubject", {})
+    if not any(t in types for t in LIST_TYPES) or not isinstance(subject, dict):
+        return result(CheckStatus.FAIL, "the status list is not a BitstringStatusListCredential")
+    list_purposes = subject.get("statusPurpose")
+    list_purposes = list_purposes if isinstance(list_purposes, list) else [list_purposes]
+    if purpose not in list_purposes:
+        return result(
+            CheckStatus.FAIL, f"the status list's purpose is {list_purposes}, the entry's {purpose}"
+        )
+    valid_until = status_credential.get("validUntil")
+    if isinstance(valid_until, str) and _parse(valid_until) and _parse(valid_until) + leeway < now:
+        return result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
+    try:
+        bits = bitstring.decode(str(subject.get("encodedList", "")))
+    except bitstring.BitstringError as exc:
+        return result(CheckStatus.FAIL, f"the status list cannot be decoded: {exc}")
+    size = len(bits) * 8
+    if size < bitstring.MIN_ENTRIES:
+        return result(
+            CheckStatus.FAIL,
+            f"the status list has {size} entries, fewer than {bitstring.MIN_ENTRIES}",
+        )
+    if index >= size:
+        return result(CheckStatus.FAIL, f"status index {index} is outside the list of {size}")
+    if bitstring.bit(bits, index):
+        word = "revoked" if purpose == "revocation" else "suspended"
+        return result(CheckStatus.FAIL, f"{word}: entry {index} of {url} is set")
+    word = "not revoked" if purpose == "revocation" else "not suspended"
+    return result(CheckStatus.PASS, f"{word} (status list read at {_stamp(now)})")
+
+
+def _parse(value: str) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
