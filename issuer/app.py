@@ -10,7 +10,10 @@ from flask import Flask, jsonify
 from issuer import build
 from issuer.config import Settings
 from issuer.service import Issuer
-from issuer.web import credentials, errors, public
+from issuer.web import credentials, errors, pages, public
+from templates import TEMPLATES_DIR
+from verifier import HttpFetcher, Verifier, VerifyOptions, WsgiFetcher
+from verifier import web as verifier_web
 
 #: Largest request body accepted anywhere (bundles are far smaller).
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -24,15 +27,37 @@ def create_app(
         settings = Settings.load(overrides)
         settings.check()
         issuer = build(settings=settings)
-    app = Flask(__name__, instance_path=str(issuer.settings.instance_path.resolve()))
+    app = Flask(
+        __name__,
+        instance_path=str(issuer.settings.instance_path.resolve()),
+        template_folder=str(TEMPLATES_DIR),
+    )
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.extensions["vouch"] = issuer
+    app.extensions["vouch.verifier"] = local_verifier(app, issuer)
     errors.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(credentials.bp)
+    app.register_blueprint(verifier_web.bp)
+    app.register_blueprint(pages.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(status="ok", milestones=len(issuer.catalogue))
 
     return app
+
+
+def verifier_options(issuer: Issuer) -> VerifyOptions:
+    settings = issuer.settings
+    return VerifyOptions(
+        trusted_issuers=(issuer.did, settings.public_url, *settings.trusted_issuers),
+        allow_http=not settings.production,
+    )
+
+
+def local_verifier(app: Flask, issuer: Issuer) -> Verifier:
+    """The verifier inside the issuer: its own material is read in-process, not over HTTP."""
+    development = not issuer.settings.production
+    network = HttpFetcher(allow_http=development, allow_private=development)
+    return Verifier(WsgiFetcher(app, issuer.settings.public_url, network), verifier_options(issuer))

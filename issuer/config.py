@@ -20,6 +20,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:5000"
     issuer_name: str = "Vouch Demo Issuer"
     key_passphrase: str | None = field(default=None, repr=False)
+    #: Extra issuers the verifier trusts (DIDs or base URLs); this issuer is always trusted.
+    trusted_issuers: tuple[str, ...] = ()
     #: Bearer token for admin API calls until accounts exist (issue 6); compared in constant time.
     admin_token: str | None = field(default=None, repr=False)
 
@@ -61,5 +63,8 @@ class Settings:
             issuer_name=environ.get("VOUCH_ISSUER_NAME", cls.issuer_name),
             key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
+            trusted_issuers=tuple(
+                t.strip() for t in environ.get("VOUCH_TRUSTED_ISSUERS", "").split(",") if t.strip()
+            ),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -296,6 +296,11 @@ class Issuer:
                 raise NotFoundError(f"no credential {credential_id!r}")
             return record
 
+    def learner_name(self, learner_id: int) -> str | None:
+        with self.db.read() as session:
+            learner = session.get(Learner, learner_id)
+            return learner.name if learner else None
+
     def revoke(self, credential_id: str, reason: str, *, actor: str) -> Credential:
         """Revoke a credential (idempotent: revoking twice keeps the first reason)."""
         if not reason.strip():

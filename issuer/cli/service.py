@@ -16,6 +16,7 @@ from issuer.cli.output import EXIT_INVALID, EXIT_NOT_MET, EXIT_OK, emit_json, fa
 from issuer.config import Settings
 from issuer.errors import IssuerError, NotFoundError
 from issuer.keystore import ALGORITHMS, DEFAULT_ALGORITHM
+from issuer.publication import did_web
 from issuer.service import Issuer
 
 #: Exit code for an operational failure (key store, database, configuration).
@@ -182,3 +183,61 @@ def keys_rotate(alg: str | None) -> None:
 COMMANDS: list[Callable[..., Any]] = [
     init_command, serve_command, issue_command, revoke_command, keys_group,
 ]  # fmt: skip
+
+
+@click.command("verify")
+@click.argument("artefact")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--email", default=None, help="Also check the credential was awarded to this email.")
+def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
+    """Verify ARTEFACT: a JWT (string or file), credential JSON, PDF, baked PNG/SVG or verify URL.
+
+    Exit status: 0 verified, 1 not verified, 2 unreadable, 3 unknown (key or status list
+    could not be fetched).
+    """
+    from pathlib import Path
+
+    from verifier import HttpFetcher, State, Verifier, VerifyOptions
+    from verifier.artefacts import MAX_ARTEFACT_BYTES
+
+    settings = Settings.load()
+    development = not settings.production
+    options = VerifyOptions(
+        trusted_issuers=(
+            did_web(settings.public_url),
+            settings.public_url,
+            *settings.trusted_issuers,
+        ),
+        allow_http=development,
+    )
+    verifier = Verifier(
+        HttpFetcher(allow_http=development, allow_private=development),
+        options,
+        pdf_reader=pdf_reader(),
+    )
+    try:
+        is_file = artefact == "-" or Path(artefact).is_file()
+    except (OSError, ValueError):  # a token is no file name (too long, NUL, …)
+        is_file = False
+    data = read_input(artefact, MAX_ARTEFACT_BYTES, as_json=as_json) if is_file else artefact
+    result = verifier.verify(data, recipient_email=email)
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        click.echo(f"{result.state.value.upper()}")
+        for check in result.checks:
+            click.echo(f"  {check.status.value:<7} {check.check}: {check.detail}")
+    codes = {State.VERIFIED: 0, State.NOT_VERIFIED: 1, State.UNREADABLE: 2, State.UNKNOWN: 3}
+    raise SystemExit(codes[result.state])
+
+
+def pdf_reader() -> Any:
+    """The PDF reader, when the certificate support is installed."""
+    try:
+        from issuer.certificates import read_pdf
+    except ImportError:
+        return None
+    return read_pdf
+
+
+COMMANDS.append(verify_command)

@@ -1,0 +1,387 @@
+"""The verification procedure (OB 3.0 §9.1 with §8.2.6, RFC 8725), check by check.
+
+Every check is reported; the state follows from them (``VerificationResult.state``): any
+failure means *not verified*, anything that could not be checked means *unknown*. The issuer's
+key and status list come only through the injected :class:`~verifier.fetch.Fetcher`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from verifier.artefacts import Artefact, Unreadable, read_artefact
+from verifier.fetch import Fetcher, FetchError, FetchRefused
+from verifier.jose import (
+    ALLOWED_ALGORITHMS,
+    SignatureError,
+    TokenError,
+    read_compact,
+    verify_signature,
+)
+from verifier.keys import KeyRejected, origin, resolve_key
+from verifier.result import CheckResult, CheckStatus, VerificationResult
+from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
+from verifier.status import check_status
+
+#: JOSE header members OB 3.0 allows [§8.2.3]; anything else (crit, jku, x5u, …) is refused.
+ALLOWED_HEADER = frozenset({"alg", "kid", "typ", "jwk"})
+ALLOWED_TYP = (None, "JWT", "vc+jwt")
+REGISTERED_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat", "aud")
+VERIFY_PATH = re.compile(
+    r"^(?P<base>.*?)/(?:v|api/v1/credentials)/(?P<id>[A-Za-z0-9:._-]{1,100})/?$"
+)
+
+PdfReader = Callable[[bytes], tuple[Artefact, list[CheckResult]]]
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    #: Trusted issuers, by DID or base URL. Others verify, but with a "not trusted" warning.
+    trusted_issuers: tuple[str, ...] = ()
+    #: Allowed clock skew on validFrom / validUntil (≤ 60 s per RFC 8725 guidance).
+    leeway: dt.timedelta = dt.timedelta(seconds=60)
+    #: Development only: http URLs (and did:web over http for local hosts).
+    allow_http: bool = False
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    value = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return value if isinstance(value, str) else None
+
+
+@dataclass
+class _Run:
+    """One verification in progress: the checks so far."""
+
+    now: dt.datetime
+    checks: list[CheckResult] = field(default_factory=list)
+
+    def add(self, check: str, status: CheckStatus, detail: str) -> CheckStatus:
+        self.checks.append(CheckResult(check, status, detail))
+        return status
+
+
+class Verifier:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        options: VerifyOptions | None = None,
+        *,
+        pdf_reader: PdfReader | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.options = options or VerifyOptions()
+        self.pdf_reader = pdf_reader
+
+    # -- entry points -----------------------------------------------------------------------
+
+    def verify(
+        self,
+        data: bytes | str,
+        *,
+        recipient_email: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> VerificationResult:
+        """Verify any artefact: token, JSON, PDF, baked image or verify URL."""
+        run = _Run(now or dt.datetime.now(dt.UTC))
+        try:
+            artefact = read_artefact(data)
+            if artefact.pdf is not None:
+                artefact = self._read_pdf(artefact, run)
+            if artefact.url is not None:
+                artefact = self._follow_url(artefact, run)
+        except Unreadable as exc:
+            run.add("decoding", CheckStatus.FAIL, str(exc))
+            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
+        except FetchRefused as exc:
+            run.add("decoding", CheckStatus.FAIL, f"cannot follow the link: {exc}")
+            return VerificationResult(tuple(run.checks), None, run.now)
+        except FetchError as exc:
+            run.add("decoding", CheckStatus.UNKNOWN, f"could not fetch at {_stamp(run.now)}: {exc}")
+            return VerificationResult(tuple(run.checks), None, run.now)
+        return self._verify_artefact(artefact, run, recipient_email)
+
+    def _read_pdf(self, artefact: Artefact, run: _Run) -> Artefact:
+        if self.pdf_reader is None:
+            raise Unreadable("PDF certificates need the PDF reader (pyHanko)")
+        found, checks = self.pdf_reader(artefact.pdf or b"")
+        run.checks.extend(checks)
+        return found
+
+    def _follow_url(self, artefact: Artefact, run: _Run) -> Artefact:
+        url = artefact.url or ""
+        match = VERIFY_PATH.match(url.split("?")[0].split("#")[0])
+        if match is None or urlsplit(url).scheme not in ("https", "http"):
+            raise Unreadable("not a verify link (expected …/v/<credential id>)")
+        api = f"{match['base']}/api/v1/credentials/{match['id']}"
+        body = self.fetcher.get(api)
+        try:
+            document = json.loads(body)
+            token = document["jwt"]
+        except (ValueError, KeyError, TypeError):
+            raise Unreadable(f"{api} did not answer with a credential") from None
+        run.add("verify link", CheckStatus.PASS, f"fetched the credential from {origin(api)}")
+        return Artefact(f"verify URL → {artefact.kind}", token=str(token))
+
+    # -- the procedure ------------------------------------------------------------------------
+
+    def _verify_artefact(
+        self, artefact: Artefact, run: _Run, recipient_email: str | None
+    ) -> VerificationResult:
+        if artefact.token is None:
+            return self._unsecured(artefact, run)
+        token = artefact.token
+        try:
+            header, payload = read_compact(token)
+        except TokenError as exc:
+            run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
+            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
+        legacy = isinstance(payload.get("vc"), dict)
+        credential = payload["vc"] if legacy else {
+            k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS
+        }  # fmt: skip
+        model = "VC 1.1 (vc claim)" if legacy else "VC 2.0"
+        run.add("decoding", CheckStatus.PASS, f"{artefact.kind}, {model} credential")
+        self._header(header, run)
+        alg_ok = self._algorithm(header, run)
+        issuer = _issuer_id(credential)
+        key = self._key(header, issuer, run) if alg_ok else None
+        self._signature(token, header, key, run)
+        self._claims(payload, credential, legacy, run)
+        self._schema(credential, legacy, run)
+        self._window(credential, legacy, run)
+        run.checks.append(
+            check_status(
+                credential, self.fetcher, now=run.now, leeway=self.options.leeway,
+                allow_http=self.options.allow_http,
+            )
+        )  # fmt: skip
+        self._trust(issuer, run)
+        self._recipient(credential, recipient_email, run)
+        return VerificationResult(tuple(run.checks), credential, run.now)
+
+    def _unsecured(self, artefact: Artefact, run: _Run) -> VerificationResult:
+        credential = artefact.credential or {}
+        if artefact.kind.endswith("Open Badges 2.0 assertion"):
+            run.add("decoding", CheckStatus.PASS, artefact.kind)
+            run.add("signature", CheckStatus.FAIL,
+                    "an Open Badges 2.0 assertion is not a verifiable credential; "
+                    "this verifier checks Open Badges 3.0")  # fmt: skip
+            return VerificationResult(tuple(run.checks), credential, run.now)
+        run.add("decoding", CheckStatus.PASS, artefact.kind)
+        proof = credential.get("proof")
+        if proof is None:
+            run.add(
+                "signature", CheckStatus.FAIL, "no proof: an unsecured credential proves nothing"
+            )
+        else:
+            kinds = proof if isinstance(proof, list) else [proof]
+            names = ", ".join(
+                str(p.get("cryptosuite") or p.get("type")) for p in kinds if isinstance(p, dict)
+            )
+            run.add("signature", CheckStatus.FAIL,
+                    f"embedded proofs ({names}) are not supported: ask for the VC-JWT")  # fmt: skip
+        self._schema(credential, False, run)
+        return VerificationResult(tuple(run.checks), credential, run.now)
+
+    def _header(self, header: dict[str, Any], run: _Run) -> None:
+        extra = sorted(set(header) - ALLOWED_HEADER)
+        if extra:
+            run.add("header", CheckStatus.FAIL, f"header members not allowed: {', '.join(extra)}")
+        elif header.get("typ") not in ALLOWED_TYP:
+            run.add("header", CheckStatus.FAIL, f"typ {header.get('typ')!r} is not JWT or vc+jwt")
+        elif "kid" not in header and "jwk" not in header:
+            run.add("header", CheckStatus.FAIL, "neither kid nor jwk: no way to find the key")
+        elif isinstance(header.get("jwk"), dict) and {"d", "p", "q", "k"} & set(header["jwk"]):
+            run.add("header", CheckStatus.FAIL, "the header's jwk contains private key material")
+        else:
+            run.add("header", CheckStatus.PASS, f"members: {', '.join(sorted(header))}")
+
+    def _algorithm(self, header: dict[str, Any], run: _Run) -> bool:
+        alg = header.get("alg")
+        if alg in ALLOWED_ALGORITHMS:
+            return run.add("algorithm", CheckStatus.PASS, f"{alg} is allowed") is CheckStatus.PASS
+        run.add("algorithm", CheckStatus.FAIL,
+                f"{alg!r} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")  # fmt: skip
+        return False
+
+    def _key(self, header: dict[str, Any], issuer: str | None, run: _Run) -> Any:
+        if issuer is None:
+            run.add("issuer key", CheckStatus.FAIL, "the credential names no issuer")
+            return None
+        try:
+            resolved = resolve_key(header, issuer, self.fetcher, allow_http=self.options.allow_http)
+        except (KeyRejected, FetchRefused) as exc:
+            run.add("issuer key", CheckStatus.FAIL, str(exc))
+            return None
+        except FetchError as exc:
+            run.add("issuer key", CheckStatus.UNKNOWN,
+                    f"could not fetch the issuer's keys at {_stamp(run.now)} ({exc})")  # fmt: skip
+            return None
+        run.add("issuer key", CheckStatus.PASS, f"{resolved.kid}, published at {resolved.source}")
+        return resolved.key
+
+    def _signature(self, token: str, header: dict[str, Any], key: Any, run: _Run) -> None:
+        if key is None:
+            unknown = any(c.status is CheckStatus.UNKNOWN for c in run.checks)
+            status = CheckStatus.UNKNOWN if unknown else CheckStatus.SKIP
+            run.add("signature", status, "not checked: no published key to check it with")
+            return
+        try:
+            verify_signature(token, key, header["alg"])
+        except SignatureError as exc:
+            run.add("signature", CheckStatus.FAIL, str(exc))
+        else:
+            run.add("signature", CheckStatus.PASS, f"{header['alg']} signature verifies")
+
+    def _claims(
+        self, payload: dict[str, Any], credential: dict[str, Any], legacy: bool, run: _Run
+    ) -> None:
+        subject = credential.get("credentialSubject")
+        subject_id = subject.get("id") if isinstance(subject, dict) else None
+        start = credential.get("issuanceDate" if legacy else "validFrom")
+        end = credential.get("expirationDate" if legacy else "validUntil")
+        problems, notes = [], []
+        for claim, expected in (("iss", _issuer_id(credential)), ("jti", credential.get("id")),
+                                ("sub", subject_id)):  # fmt: skip
+            if claim not in payload:
+                if expected is not None and claim != "sub":
+                    problems.append(f"{claim} is missing")
+            elif payload[claim] != expected:
+                problems.append(f"{claim} {payload[claim]!r} ≠ {expected!r}")
+        for claim, value in (("nbf", start), ("exp", end)):
+            if claim not in payload:
+                if value is not None:
+                    notes.append(f"{claim} absent (accepted)")
+                continue
+            claimed = payload[claim]
+            moment = _instant(value)
+            if not isinstance(claimed, int | float) or isinstance(claimed, bool):
+                problems.append(f"{claim} is not a NumericDate")
+            elif moment is None or int(claimed) != int(moment.timestamp()):
+                problems.append(f"{claim} {claimed} does not match {value!r}")
+        if problems:
+            run.add("claims", CheckStatus.FAIL, "; ".join(problems))
+        else:
+            detail = "iss, jti, sub, nbf, exp match the credential"
+            run.add(
+                "claims", CheckStatus.PASS, f"{detail} ({'; '.join(notes)})" if notes else detail
+            )
+
+    def _schema(self, credential: dict[str, Any], legacy: bool, run: _Run) -> None:
+        if legacy:
+            run.add(
+                "schema",
+                CheckStatus.SKIP,
+                "VC 1.1 credential: the OB 3.0 (VC 2.0) schema does not apply",
+            )
+            return
+        subject = credential.get("credentialSubject")
+        if not isinstance(subject, dict) or not ("id" in subject or subject.get("identifier")):
+            run.add("schema", CheckStatus.FAIL, "credentialSubject needs an id or an identifier")
+            return
+        errors = schema_errors(credential, ACHIEVEMENT_CREDENTIAL_SCHEMA)
+        if errors:
+            more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+            run.add("schema", CheckStatus.FAIL, "; ".join(errors[:3]) + more)
+        else:
+            run.add("schema", CheckStatus.PASS, "valid Open Badges 3.0 AchievementCredential")
+
+    def _window(self, credential: dict[str, Any], legacy: bool, run: _Run) -> None:
+        start_name, end_name = (
+            ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
+        )
+        start, end = credential.get(start_name), credential.get(end_name)
+        start_at, end_at = _instant(start), _instant(end)
+        leeway = self.options.leeway
+        if start_at is None:
+            run.add(
+                "validity window", CheckStatus.FAIL, f"{start_name} is missing or has no timezone"
+            )
+        elif end is not None and end_at is None:
+            run.add(
+                "validity window", CheckStatus.FAIL, f"{end_name} is not a date-time with timezone"
+            )
+        elif start_at - leeway > run.now:
+            run.add("validity window", CheckStatus.FAIL, f"not yet valid: valid from {start}")
+        elif end_at is not None and end_at + leeway < run.now:
+            run.add("validity window", CheckStatus.FAIL, f"expired on {end}")
+        else:
+            until = f" until {end}" if end else ", no expiry"
+            run.add("validity window", CheckStatus.PASS, f"valid from {start}{until}")
+
+    def _trust(self, issuer: str | None, run: _Run) -> None:
+        trusted = self.options.trusted_issuers
+        if not trusted:
+            run.add("issuer trusted", CheckStatus.WARN, "no trust list is configured")
+        elif issuer and any(issuer == t or issuer.startswith(t.rstrip("/") + "/") for t in trusted):
+            run.add("issuer trusted", CheckStatus.PASS, f"{issuer} is in your trust list")
+        else:
+            run.add(
+                "issuer trusted", CheckStatus.WARN, f"issuer {issuer} is not in your trust list"
+            )
+
+    def _recipient(self, credential: dict[str, Any], email: str | None, run: _Run) -> None:
+        if email is None:
+            return
+        subject = credential.get("credentialSubject")
+        identifiers = subject.get("identifier", []) if isinstance(subject, dict) else []
+        identifiers = identifiers if isinstance(identifiers, list) else [identifiers]
+        emails = [
+            i
+            for i in identifiers
+            if isinstance(i, dict) and i.get("identityType") == "emailAddress"
+        ]
+        if not emails:
+            run.add("recipient", CheckStatus.FAIL, "the credential names no email recipient")
+            return
+        for identity in emails:
+            if _matches(identity, email):
+                run.add(
+                    "recipient",
+                    CheckStatus.PASS,
+                    "the credential was awarded to this email address",
+                )
+                return
+        run.add(
+            "recipient", CheckStatus.FAIL, "the credential was not awarded to this email address"
+        )
+
+
+def _matches(identity: dict[str, Any], email: str) -> bool:
+    expected = str(identity.get("identityHash", ""))
+    candidates = {email, email.strip(), email.strip().lower()}
+    if not identity.get("hashed"):
+        return any(hmac.compare_digest(c.encode(), expected.encode()) for c in candidates)
+    algorithm, _, digest = expected.partition("$")
+    if algorithm.lower() not in ("sha256", "md5"):
+        return False
+    salt = str(identity.get("salt", ""))
+    for candidate in candidates:
+        computed = hashlib.new(algorithm.lower(), (candidate + salt).encode()).hexdigest()
+        if hmac.compare_digest(computed, digest.lower()):
+            return True
+    return False

@@ -1,0 +1,151 @@
+"""The verifier's web face: ``POST /api/v1/verify`` (JSON) and the ``/verify`` page.
+
+Works inside the issuer's app or on its own (:func:`verifier.app.create_app`); either way it
+uses the :class:`~verifier.verify.Verifier` placed in ``app.extensions["vouch.verifier"]``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from verifier.result import CheckStatus, State, VerificationResult
+from verifier.verify import Verifier
+
+bp = Blueprint("verifier", __name__)
+
+MARKS = {
+    CheckStatus.PASS.value: "✓ pass",
+    CheckStatus.FAIL.value: "✗ fail",
+    CheckStatus.UNKNOWN.value: "? unknown",
+    CheckStatus.SKIP.value: "– skipped",
+    CheckStatus.WARN.value: "! note",
+}
+
+
+def verifier() -> Verifier:
+    return current_app.extensions["vouch.verifier"]
+
+
+def _submitted() -> tuple[bytes | str | None, str | None]:
+    """The artefact from a multipart upload, a form field or a JSON body, and an email."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        return upload.read(), request.form.get("email") or None
+    if request.form.get("credential"):
+        return request.form["credential"], request.form.get("email") or None
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and "credential" in body:
+        value = body["credential"]
+        email = body.get("email") if isinstance(body.get("email"), str) else None
+        return (value if isinstance(value, str) else json.dumps(value)), email
+    return None, None
+
+
+@bp.post("/api/v1/verify")
+def verify_api() -> Any:
+    data, email = _submitted()
+    if data is None:
+        error = {
+            "code": "invalid_request",
+            "message": 'send {"credential": …} or a file',
+            "path": "$.credential",
+        }
+        return jsonify(error=error), 400
+    result = verifier().verify(data, recipient_email=email)
+    if result.state is State.UNREADABLE:
+        detail = result.checks[0].detail if result.checks else "unreadable input"
+        error = {"code": "unreadable_input", "message": detail, "path": "$.credential"}
+        return jsonify(error=error, result=result.to_dict()), 422
+    return jsonify(result.to_dict())
+
+
+@bp.get("/verify")
+def verify_form() -> Any:
+    return render_template("verify/index.html")
+
+
+@bp.post("/verify")
+def verify_page() -> Any:
+    data, email = _submitted()
+    if data is None:
+        return render_template("verify/index.html"), 400
+    result = verifier().verify(data, recipient_email=email)
+    return render_template("verify/result.html", **page_context(result))
+
+
+def page_context(
+    result: VerificationResult | None,
+    *,
+    learner_name: str | None = None,
+    page_url: str | None = None,
+    image_url: str | None = None,
+) -> dict[str, Any]:
+    """What the result page shows: one unambiguous state, then the facts, then every check."""
+    if result is None:
+        return {
+            "css_state": "not-found", "headline": "Not found",
+            "summary": "No credential with this id exists at this issuer.",
+            "checks": [], "credential": None, "verified": False, "marks": MARKS,
+            "page_url": page_url, "image_url": None, "badge": None,
+        }  # fmt: skip
+    credential = result.credential or {}
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    achievement = achievement if isinstance(achievement, dict) else {}
+    issuer = credential.get("issuer", {})
+    issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
+    state, css, summary = _headline(result)
+    criteria = achievement.get("criteria")
+    return {
+        "css_state": css,
+        "headline": state,
+        "summary": summary,
+        "checks": [c.to_dict() for c in result.checks],
+        "marks": MARKS,
+        "verified": result.verified,
+        "credential": credential or None,
+        "badge": achievement.get("name"),
+        "milestone": credential.get("name"),
+        "learner_name": learner_name,
+        "issuer_name": issuer.get("name") or issuer.get("id"),
+        "issuer_id": issuer.get("id") if issuer.get("name") else None,
+        "valid_from": credential.get("validFrom") or credential.get("issuanceDate"),
+        "valid_until": credential.get("validUntil") or credential.get("expirationDate"),
+        "credential_id": credential.get("id"),
+        "narrative": criteria.get("narrative") if isinstance(criteria, dict) else None,
+        "checked_at": result.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "page_url": page_url,
+        "image_url": image_url,
+    }
+
+
+def _headline(result: VerificationResult) -> tuple[str, str, str]:
+    state = result.state
+    if state is State.VERIFIED:
+        return "Verified", "verified", "Genuine, current and not revoked."
+    if result.revoked:
+        return "Revoked", "revoked", "The issuer has revoked this credential."
+    if result.expired:
+        window = result.check("validity window")
+        return (
+            "Expired",
+            "expired",
+            f"This credential {window.detail if window else 'has expired'}.",
+        )
+    if state is State.UNKNOWN:
+        unknown = [c.detail for c in result.checks if c.status is CheckStatus.UNKNOWN]
+        return (
+            "Could not be checked",
+            "unknown",
+            "Not confirmed: " + (unknown[0] if unknown else "nothing could be checked") + ".",
+        )
+    if state is State.UNREADABLE:
+        return (
+            "Unreadable",
+            "unreadable",
+            result.checks[0].detail if result.checks else "Unreadable input.",
+        )
+    return "Not verified", "not-verified", "; ".join(result.errors[:2]) + "."
