@@ -12,6 +12,8 @@ from jwt.exceptions import InvalidSignatureError, PyJWTError
 #: The only algorithms ever accepted; never ``none``, never HMAC [RFC 8725 §3.1, §2.1].
 ALLOWED_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 MAX_TOKEN_BYTES = 64 * 1024
+#: No genuine credential nests deeper than this.
+MAX_DEPTH = 32
 
 
 class TokenError(ValueError):
@@ -37,17 +39,36 @@ def _segment(part: str, what: str) -> dict[str, Any]:
         value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except TokenError:
         raise
+    except RecursionError:
+        raise TokenError(f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise TokenError(f"{what} is not base64url-encoded JSON: {exc}") from None
     if not isinstance(value, dict):
         raise TokenError(f"{what} is not a JSON object")
+    if _too_deep(value):
+        raise TokenError(f"{what} is nested deeper than {MAX_DEPTH} levels")
     return value
 
 
-def read_compact(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+    return False
+
+
+def read_compact(
+    token: str, *, max_bytes: int = MAX_TOKEN_BYTES
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a compact JWS, unverified; ``TokenError`` if unreadable."""
-    if len(token) > MAX_TOKEN_BYTES:
-        raise TokenError(f"token is longer than {MAX_TOKEN_BYTES} bytes")
+    if len(token) > max_bytes:
+        raise TokenError(f"token is longer than {max_bytes} bytes")
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise TokenError(f"a compact JWS has 3 segments, this has {len(parts)}")

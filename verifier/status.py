@@ -12,6 +12,9 @@ from verifier.jose import SignatureError, TokenError, read_compact, verify_signa
 from verifier.keys import KeyRejected, resolve_key
 from verifier.result import CheckResult, CheckStatus
 
+#: A status-list credential may be larger than a credential (a 16 KiB list compresses badly
+#: once many entries are set), but never larger than the fetch limit.
+MAX_STATUS_LIST_BYTES = 1024 * 1024
 ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
 
@@ -98,7 +101,7 @@ def _check_entry(
             f"could not read the status list at {_stamp(now)} ({exc}); revocation was not checked",
         )
     try:
-        header, status_credential = read_compact(token)
+        header, status_credential = read_compact(token, max_bytes=MAX_STATUS_LIST_BYTES)
         status_issuer = _issuer_id(status_credential)
         if status_issuer != _issuer_id(credential):
             return result(

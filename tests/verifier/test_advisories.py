@@ -1,0 +1,408 @@
+"""The attack corpus: one named test per known way to fool a VC-JWT verifier.
+
+In the spirit of PyJWT's ``tests/test_advisory.py``: every test builds a hostile artefact and
+asserts the exact check that stops it, and that the answer is never "verified".
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import hashlib
+import hmac
+import json
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from criteria import load_catalogue
+from issuer.app import create_app, verifier_options
+from issuer.keystore import generate_private_key, public_jwk
+from issuer.publication import kid
+from tests.criteria.bundles import meeting_bundle
+from verifier import CheckStatus, State, Verifier, WsgiFetcher
+from verifier.fetch import FetchError
+from verifier.jose import read_compact
+
+CATALOGUE = load_catalogue()
+REGISTERED = ("iss", "jti", "sub", "nbf", "exp")
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def compact(header: dict, payload: dict, signature: bytes = b"") -> str:
+    encode = lambda value: b64(json.dumps(value, separators=(",", ":")).encode())  # noqa: E731
+    return f"{encode(header)}.{encode(payload)}.{b64(signature)}"
+
+
+class Overrides:
+    """A fetcher that answers some URLs itself (forged or failing) and passes on the rest."""
+
+    def __init__(self, inner, answers):
+        self.inner, self.answers = inner, answers
+
+    def get(self, url):
+        answer = self.answers.get(url)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer if answer is not None else self.inner.get(url)
+
+
+@pytest.fixture
+def world(issuer):
+    """An issued credential, the issuer's app, and a verifier reading it in-process."""
+    app = create_app(issuer=issuer)
+    record = issuer.issue(meeting_bundle(CATALOGUE["foundation-mastery"])).credential
+    header, payload = read_compact(record.jwt)
+    fetcher = WsgiFetcher(app, issuer.settings.public_url)
+
+    class World:
+        pass
+
+    w = World()
+    w.issuer, w.app, w.record, w.header, w.payload, w.fetcher = (
+        issuer,
+        app,
+        record,
+        header,
+        payload,
+        fetcher,
+    )
+    w.verifier = Verifier(fetcher, verifier_options(issuer))
+    w.kid = kid(issuer.did, issuer.keys.current())
+    w.sign = lambda payload, header=None: jwt.encode(
+        payload,
+        issuer.keys.signing_key,
+        algorithm="ES256",
+        headers=header or {"kid": w.kid, "typ": "JWT"},
+    )
+    w.with_fetcher = lambda answers: Verifier(Overrides(fetcher, answers), verifier_options(issuer))
+    return w
+
+
+def status_of(result, check):
+    found = result.check(check)
+    assert found is not None, [c.check for c in result.checks]
+    return found.status
+
+
+def test_genuine_credential_verifies(world):
+    result = world.verifier.verify(world.record.jwt)
+    assert result.state is State.VERIFIED, result.errors
+
+
+def test_alg_none(world):
+    token = compact({"alg": "none", "kid": world.kid, "typ": "JWT"}, world.payload)
+    result = world.verifier.verify(token)
+    assert result.state is State.NOT_VERIFIED
+    assert status_of(result, "algorithm") is CheckStatus.FAIL
+    assert "'none' is not allowed" in result.check("algorithm").detail
+
+
+@pytest.mark.parametrize("alg", ["HS256", "HS384", "HS512"])
+def test_hmac_signed_with_the_issuers_public_key(world, alg):
+    """Key confusion: HMAC keyed with the published public key [RFC 8725 §2.1]."""
+    public_pem = world.issuer.keys.signing_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": alg, "kid": world.kid, "typ": "JWT"}
+    unsigned = compact(header, world.payload).rsplit(".", 1)[0]
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[alg]
+    token = f"{unsigned}.{b64(hmac.new(public_pem, unsigned.encode(), digest).digest())}"
+    result = world.verifier.verify(token)
+    assert result.state is State.NOT_VERIFIED
+    assert status_of(result, "algorithm") is CheckStatus.FAIL
+    assert status_of(result, "signature") is not CheckStatus.PASS
+
+
+def test_key_in_jwk_header_not_published_by_the_issuer(world):
+    attacker = generate_private_key("ES256")
+    header = {"alg": "ES256", "typ": "JWT", "jwk": public_jwk(attacker.public_key())}
+    token = jwt.encode(world.payload, attacker, algorithm="ES256", headers=header)
+    result = world.verifier.verify(token)
+    assert result.state is State.NOT_VERIFIED
+    assert status_of(result, "signature") is CheckStatus.FAIL  # checked with the published key
+
+
+def test_embedded_jwk_matching_kid_of_attacker(world):
+    attacker = generate_private_key("ES256")
+    header = {
+        "alg": "ES256",
+        "typ": "JWT",
+        "kid": "attacker-key",
+        "jwk": public_jwk(attacker.public_key()),
+    }
+    token = jwt.encode(world.payload, attacker, algorithm="ES256", headers=header)
+    result = world.verifier.verify(token)
+    assert result.state is State.NOT_VERIFIED
+    assert status_of(result, "issuer key") is CheckStatus.FAIL
+
+
+@pytest.mark.parametrize(
+    ("bad_kid", "reason"),
+    [
+        ("https://evil.example/keys/1.json", "not on the issuer's origin"),
+        ("did:web:evil.example#key-1", "not the issuer"),
+        ("../../keys/signing.pem", "does not publish"),
+        ("/etc/passwd", "does not publish"),
+        ("did:web:vouch.test", "must name a verification method"),
+        ("kid with spaces", "not a plain identifier"),
+    ],
+)
+def test_kid_pointing_elsewhere(world, bad_kid, reason):
+    attacker = generate_private_key("ES256")
+    token = jwt.encode(
+        world.payload, attacker, algorithm="ES256", headers={"kid": bad_kid, "typ": "JWT"}
+    )
+    result = world.verifier.verify(token)
+    assert result.state is State.NOT_VERIFIED
+    assert status_of(result, "issuer key") is CheckStatus.FAIL
+    assert reason in result.check("issuer key").detail
+
+
+def test_kid_naming_another_issuers_did_even_with_their_valid_signature(world):
+    other_did = "did:web:other-issuer.example"
+    payload = world.payload | {
+        "iss": other_did,
+        "issuer": world.payload["issuer"] | {"id": other_did},
+    }
+    token = world.sign(payload, {"kid": f"{world.issuer.did}#x", "typ": "JWT"})
+    result = world.verifier.verify(token)
+    assert status_of(result, "issuer key") is CheckStatus.FAIL
+    assert result.state is State.NOT_VERIFIED
+
+
+def test_tampered_payload(world):
+    head, payload, signature = world.record.jwt.split(".")
+    changed = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    changed["credentialSubject"]["achievement"]["name"] = "Interview Master"
+    token = f"{head}.{b64(json.dumps(changed, separators=(',', ':')).encode())}.{signature}"
+    result = world.verifier.verify(token)
+    assert status_of(result, "signature") is CheckStatus.FAIL
+    assert result.state is State.NOT_VERIFIED
+
+
+def test_resigned_with_a_foreign_key_under_the_issuers_kid(world):
+    attacker = generate_private_key("ES256")
+    token = jwt.encode(
+        world.payload, attacker, algorithm="ES256", headers={"kid": world.kid, "typ": "JWT"}
+    )
+    result = world.verifier.verify(token)
+    assert status_of(result, "issuer key") is CheckStatus.PASS
+    assert status_of(result, "signature") is CheckStatus.FAIL
+
+
+def test_algorithm_not_matching_the_published_key(world):
+    rsa = generate_private_key("RS256")
+    token = jwt.encode(
+        world.payload, rsa, algorithm="RS256", headers={"kid": world.kid, "typ": "JWT"}
+    )
+    result = world.verifier.verify(token)
+    assert status_of(result, "issuer key") is CheckStatus.FAIL
+    assert "cannot verify RS256" in result.check("issuer key").detail
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("iss", "did:web:someone-else.example"),
+        ("sub", "urn:uuid:00000000-0000-0000-0000-000000000000"),
+        ("jti", "urn:uuid:11111111-1111-1111-1111-111111111111"),
+        ("nbf", 1),
+        ("nbf", "2026-01-01T00:00:00Z"),
+        ("exp", 4102444800),
+    ],
+)
+def test_claims_that_do_not_mirror_the_credential(world, claim, value):
+    token = world.sign(world.payload | {claim: value})
+    result = world.verifier.verify(token)
+    assert status_of(result, "claims") is CheckStatus.FAIL
+    assert claim in result.check("claims").detail
+    assert result.state is State.NOT_VERIFIED
+
+
+def test_missing_nbf_is_accepted_like_the_spec_examples(world):
+    payload = {k: v for k, v in world.payload.items() if k != "nbf"}
+    result = world.verifier.verify(world.sign(payload))
+    assert status_of(result, "claims") is CheckStatus.PASS
+    assert "nbf absent" in result.check("claims").detail
+
+
+def test_expired(world):
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    until = past.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    payload = world.payload | {"validUntil": until, "exp": int(past.timestamp())}
+    result = world.verifier.verify(world.sign(payload))
+    assert status_of(result, "validity window") is CheckStatus.FAIL
+    assert result.expired
+    assert result.state is State.NOT_VERIFIED
+
+
+def test_not_yet_valid(world):
+    result = world.verifier.verify(
+        world.record.jwt, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    )
+    assert status_of(result, "validity window") is CheckStatus.FAIL
+    assert "not yet valid" in result.check("validity window").detail
+
+
+def test_clock_leeway_is_small(world):
+    issued = dt.datetime.fromisoformat(world.payload["validFrom"].replace("Z", "+00:00"))
+    inside = world.verifier.verify(world.record.jwt, now=issued - dt.timedelta(seconds=30))
+    outside = world.verifier.verify(world.record.jwt, now=issued - dt.timedelta(seconds=90))
+    assert status_of(inside, "validity window") is CheckStatus.PASS
+    assert status_of(outside, "validity window") is CheckStatus.FAIL
+
+
+def test_revoked(world):
+    world.issuer.revoke(world.record.id, "test", actor="test")
+    result = world.verifier.verify(world.record.jwt)
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert result.revoked
+    assert result.state is State.NOT_VERIFIED
+
+
+def _status_url(world):
+    return world.payload["credentialStatus"]["statusListCredential"]
+
+
+def _status_payload(world):
+    return read_compact(world.issuer.status_list(world.record.status_list_id).jwt)[1]
+
+
+def test_status_list_with_a_forged_signature(world):
+    world.issuer.revoke(world.record.id, "test", actor="test")
+    forged = _status_payload(world)
+    clean = "u" + b64(gzip.compress(bytes(16384), mtime=0))
+    forged["credentialSubject"] = forged["credentialSubject"] | {"encodedList": clean}
+    attacker = generate_private_key("ES256")
+    token = jwt.encode(
+        forged, attacker, algorithm="ES256", headers={"kid": world.kid, "typ": "JWT"}
+    )
+    result = world.with_fetcher({_status_url(world): token.encode()}).verify(world.record.jwt)
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert "signature does not hold" in result.check("status").detail
+
+
+def test_status_list_from_another_issuer(world):
+    forged = _status_payload(world) | {
+        "issuer": "did:web:evil.example",
+        "iss": "did:web:evil.example",
+    }
+    token = world.sign(forged)
+    result = world.with_fetcher({_status_url(world): token.encode()}).verify(world.record.jwt)
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert "not the credential's issuer" in result.check("status").detail
+
+
+def test_status_list_unreachable_is_unknown_never_not_revoked(world):
+    answers = {_status_url(world): FetchError("connection refused")}
+    result = world.with_fetcher(answers).verify(world.record.jwt)
+    assert status_of(result, "status") is CheckStatus.UNKNOWN
+    assert result.state is State.UNKNOWN
+    detail = result.check("status").detail
+    assert "could not read the status list at 20" in detail
+    assert "not revoked" not in detail
+
+
+def test_issuer_keys_unreachable_is_unknown(world):
+    did_url = f"{world.issuer.settings.public_url}/.well-known/did.json"
+    result = world.with_fetcher({did_url: FetchError("timed out")}).verify(world.record.jwt)
+    assert status_of(result, "issuer key") is CheckStatus.UNKNOWN
+    assert status_of(result, "signature") is CheckStatus.UNKNOWN
+    assert result.state is State.UNKNOWN
+
+
+def test_gzip_bomb_as_a_status_list(world):
+    bomb = _status_payload(world)
+    bomb["credentialSubject"] = bomb["credentialSubject"] | {
+        "encodedList": "u" + b64(gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9, mtime=0))
+    }
+    result = world.with_fetcher({_status_url(world): world.sign(bomb).encode()}).verify(
+        world.record.jwt
+    )
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert "expands beyond" in result.check("status").detail
+
+
+def test_status_list_too_short_for_herd_privacy(world):
+    short = _status_payload(world)
+    short["credentialSubject"] = short["credentialSubject"] | {
+        "encodedList": "u" + b64(gzip.compress(bytes(1024), mtime=0))
+    }
+    result = world.with_fetcher({_status_url(world): world.sign(short).encode()}).verify(
+        world.record.jwt
+    )
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert "fewer than 131072" in result.check("status").detail
+
+
+def test_status_list_with_another_purpose(world):
+    other = _status_payload(world)
+    other["credentialSubject"] = other["credentialSubject"] | {"statusPurpose": "suspension"}
+    result = world.with_fetcher({_status_url(world): world.sign(other).encode()}).verify(
+        world.record.jwt
+    )
+    assert status_of(result, "status") is CheckStatus.FAIL
+    assert "purpose" in result.check("status").detail
+
+
+@pytest.mark.parametrize("member", ["crit", "jku", "x5u", "x5c", "cty"])
+def test_header_members_ob_does_not_allow(world, member):
+    header = {
+        "kid": world.kid,
+        "typ": "JWT",
+        member: ["b64"] if member == "crit" else "https://evil.example/x",
+    }
+    result = world.verifier.verify(world.sign(world.payload, header))
+    assert status_of(result, "header") is CheckStatus.FAIL
+    assert member in result.check("header").detail
+
+
+def test_unexpected_typ(world):
+    result = world.verifier.verify(world.sign(world.payload, {"kid": world.kid, "typ": "at+jwt"}))
+    assert status_of(result, "header") is CheckStatus.FAIL
+
+
+def test_duplicate_members_in_the_payload(world):
+    head, _, _ = world.record.jwt.split(".")
+    text = json.dumps(world.payload, separators=(",", ":"))
+    duplicated = text[:-1] + ',"iss":"did:web:evil.example"}'
+    token = f"{head}.{b64(duplicated.encode())}.{b64(b'x' * 64)}"
+    result = world.verifier.verify(token)
+    assert result.state is State.UNREADABLE
+    assert "duplicate member 'iss'" in result.checks[0].detail
+
+
+def test_legacy_vc_claim_is_unwrapped_and_checked(world):
+    credential = {k: v for k, v in world.payload.items() if k not in REGISTERED}
+    legacy = {"vc": credential, "iss": world.payload["iss"], "jti": world.payload["jti"],
+              "sub": world.payload["sub"]}  # fmt: skip
+    result = world.verifier.verify(world.sign(legacy))
+    assert result.checks[0].detail.endswith("VC 1.1 (vc claim) credential")
+    assert status_of(result, "signature") is CheckStatus.PASS
+    # a VC 2.0 credential inside a vc claim has no issuanceDate: the window check says so
+    assert status_of(result, "validity window") is CheckStatus.FAIL
+
+
+def test_oversized_input(world):
+    result = world.verifier.verify("a" * (11 * 1024 * 1024))
+    assert result.state is State.UNREADABLE
+    assert "limit" in result.checks[0].detail
+
+
+def test_deeply_nested_json(world):
+    result = world.verifier.verify("[" * 200_000 + "]" * 200_000)
+    assert result.state is State.UNREADABLE
+
+
+def test_deeply_nested_json_inside_a_token(world):
+    text = json.dumps(world.payload)[:-1] + ',"deep":' + "[" * 5000 + "]" * 5000 + "}"
+    head = world.record.jwt.split(".")[0]
+    result = world.verifier.verify(f"{head}.{b64(text.encode())}.{b64(b'x' * 64)}")
+    assert result.state is State.UNREADABLE
+    assert "nested" in result.checks[0].detail
