@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from jwt import PyJWK
@@ -20,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from criteria import Catalogue, Verdict
+from criteria import Catalogue, Milestone, Verdict
 from criteria.evidence import bundle_digest
 from issuer import statuslists
+from issuer.certificates import CertificateData, CertificateRenderer
 from issuer.config import Settings
 from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
 from issuer.db import Database
@@ -337,12 +339,62 @@ class Issuer:
                 )
             )  # fmt: skip
 
+    # -- artefacts --------------------------------------------------------------------------
+
+    @cached_property
+    def certificates(self) -> CertificateRenderer:
+        return CertificateRenderer(self.keys, self.settings.instance_path / "certificates")
+
+    def certificate_data(self, record: Credential) -> CertificateData:
+        milestone = self.catalogue[record.milestone_id]
+        return CertificateData(
+            credential_id=record.id,
+            jwt=record.jwt,
+            learner_name=self.learner_name(record.learner_id) or "",
+            badge_name=milestone.badge.name,
+            milestone_title=milestone.title,
+            number=milestone.number,
+            level=milestone.level,
+            issuer_name=self.settings.issuer_name,
+            issued=record.issued_at,
+            verify_url=self.verify_url(record.id),
+            requirement=requirement_line(milestone),
+            colour=milestone.badge.colour,
+        )
+
+    def certificate_pdf(self, credential_id: str) -> bytes:
+        """The signed PDF certificate of a credential (rendered once, then cached)."""
+        return self.certificates.certificate(self.certificate_data(self.credential(credential_id)))
+
     def status_list(self, list_id: str) -> StatusList:
         with self.db.read() as session:
             record = session.get(StatusList, list_id)
             if record is None:
                 raise NotFoundError(f"no status list {list_id!r}")
             return record
+
+
+def requirement_line(milestone: Milestone) -> str:
+    """One line on what the milestone required, for the certificate."""
+    kinds = {
+        "checklist": "a self-assessment",
+        "quiz": "a graded quiz",
+        "exercises": "practical exercises",
+        "challenges": "timed challenges",
+        "review": "reviewer sign-offs",
+        "rubric": "a rubric-scored review",
+        "benchmarks": "performance benchmarks",
+        "prerequisites": "the previous milestone",
+    }
+    seen: list[str] = []
+    stack = list(milestone.rules)
+    while stack:
+        rule = stack.pop(0)
+        if rule.kind in kinds and kinds[rule.kind] not in seen:
+            seen.append(kinds[rule.kind])
+        stack.extend(getattr(rule, "rules", ()))
+    listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else "".join(seen)
+    return f"Assessed by {listed}, against the completion criteria of the curriculum."
 
 
 def _urn(credential_id: str) -> str:
