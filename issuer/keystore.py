@@ -29,9 +29,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from issuer.errors import ConfigurationError, KeyStoreError
+from verifier.jwk_util import public_jwk
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,6 @@ def generate_private_key(alg: str) -> PrivateKey:
     if alg == "EdDSA":
         return ed25519.Ed25519PrivateKey.generate()
     raise ConfigurationError(f"unsupported algorithm {alg!r} (choose {', '.join(ALGORITHMS)})")
-
-
-def public_jwk(key: PublicKey) -> dict[str, Any]:
-    """The public key as a JWK (no private members)."""
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return ECAlgorithm.to_jwk(key, as_dict=True)
-    if isinstance(key, rsa.RSAPublicKey):
-        return RSAAlgorithm.to_jwk(key, as_dict=True)
-    return OKPAlgorithm.to_jwk(key, as_dict=True)
 
 
 def thumbprint(jwk: dict[str, Any]) -> str:

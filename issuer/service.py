@@ -15,8 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 from jwt import PyJWK
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from criteria import Catalogue, Milestone, Verdict
 from criteria.evidence import bundle_digest
 from issuer import statuslists
+from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer
 from issuer.config import Settings
 from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
@@ -365,6 +368,55 @@ class Issuer:
     def certificate_pdf(self, credential_id: str) -> bytes:
         """The signed PDF certificate of a credential (rendered once, then cached)."""
         return self.certificates.certificate(self.certificate_data(self.credential(credential_id)))
+
+    def baked_badge(self, credential_id: str, image_format: str) -> bytes:
+        """The milestone's badge image with the credential baked in (``png`` or ``svg``)."""
+        record = self.credential(credential_id)
+        milestone = self.catalogue[record.milestone_id]
+        if image_format == "png":
+            return bake_png(badge_png(milestone), record.jwt)
+        if image_format == "svg":
+            return bake_svg(badge_svg(milestone), record.jwt).encode()
+        raise ValueError(f"badge format must be png or svg, not {image_format!r}")
+
+    def sharing(self, record: Credential) -> dict[str, str]:
+        """Links and the embed snippet a learner uses to show the badge elsewhere."""
+        milestone = self.catalogue[record.milestone_id]
+        base = (
+            f"{self.settings.public_url}/api/v1/credentials/{record.id.removeprefix('urn:uuid:')}"
+        )
+        verify = self.verify_url(record.id)
+        alt = (
+            f"{milestone.badge.name} badge: {milestone.title}, milestone {milestone.number} "
+            f"({milestone.level}), issued by {self.settings.issuer_name}"
+        )
+        embed = (
+            f'<a href="{escape(verify)}" title="Verify this credential">'
+            f'<img src="{escape(base)}/badge.png" alt="{escape(alt)}" width="160" height="160">'
+            "</a>"
+        )
+        linkedin = {
+            "startTask": "CERTIFICATION_NAME",
+            "name": f"{milestone.badge.name}: {milestone.title}",
+            "organizationName": self.settings.issuer_name,
+            "issueYear": str(record.issued_at.year),
+            "issueMonth": str(record.issued_at.month),
+            "certUrl": verify,
+            "certId": record.id,
+        }
+        if record.valid_until is not None:
+            linkedin |= {
+                "expirationYear": str(record.valid_until.year),
+                "expirationMonth": str(record.valid_until.month),
+            }
+        return {
+            "verify_url": verify,
+            "certificate_pdf": f"{base}/certificate.pdf",
+            "badge_png": f"{base}/badge.png",
+            "badge_svg": f"{base}/badge.svg",
+            "embed_html": embed,
+            "linkedin_url": "https://www.linkedin.com/profile/add?" + urlencode(linkedin),
+        }
 
     def status_list(self, list_id: str) -> StatusList:
         with self.db.read() as session:

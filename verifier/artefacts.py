@@ -36,9 +36,11 @@ class Artefact:
     token: str | None = None
     credential: dict[str, Any] | None = None
     url: str | None = None
-    #: For a PDF: the raw bytes, for the PDF signature checks.
+    #: For a PDF: the raw bytes, then the signer's public key and the page's text.
     pdf: bytes | None = None
-    notes: list[str] = field(default_factory=list)
+    pdf_signer_jwk: dict[str, Any] | None = None
+    page_text: str | None = None
+    pdf_checks: list[Any] = field(default_factory=list)
 
 
 def _depth(value: Any) -> int:

@@ -19,6 +19,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from verifier.fetch import Fetcher, FetchRefused
+from verifier.jwk_util import same_key
 
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 KID_SHAPE = re.compile(r"^[\x21-\x7e]{1,512}$")
@@ -143,16 +144,11 @@ def _from_jwks(
             [keys[0]] if len(keys) == 1 and "kid" not in keys[0] else []
         )
     elif isinstance(header_jwk, dict):
-        keys = [k for k in keys if _same_key(k, header_jwk)]
+        keys = [k for k in keys if same_key(k, header_jwk)]
     if len(keys) != 1:
         raise KeyRejected(f"{url} does not publish exactly one matching key")
     jwk = keys[0]
     return ResolvedKey(jwk.get("kid") or kid or url, jwk, key_for(jwk, alg), url)
-
-
-def _same_key(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    members = ("kty", "crv", "x", "y", "n", "e")
-    return all(a.get(m) == b.get(m) for m in members)
 
 
 def resolve_key(
@@ -190,3 +186,25 @@ def resolve_key(
             fetcher, f"{origin(issuer_id)}/.well-known/jwks.json", kid, alg, header.get("jwk")
         )
     raise KeyRejected(f"no way to find the keys of issuer {issuer_id!r}")
+
+
+def published_keys(
+    issuer_id: str, fetcher: Fetcher, *, allow_http: bool = False
+) -> list[dict[str, Any]]:
+    """Every assertion key the issuer publishes (DID document, or JWKS on its origin)."""
+    if issuer_id.startswith("did:"):
+        url = did_web_url(issuer_id, allow_http=allow_http)
+        document = _json(fetcher, url)
+        if not isinstance(document, dict) or document.get("id") != issuer_id:
+            raise KeyRejected(f"the DID document at {url} is not for {issuer_id}")
+        assertion = {m if isinstance(m, str) else None for m in document.get("assertionMethod", [])}
+        return [
+            m["publicKeyJwk"]
+            for m in document.get("verificationMethod", [])
+            if isinstance(m, dict)
+            and m.get("id") in assertion
+            and isinstance(m.get("publicKeyJwk"), dict)
+        ]
+    data = _json(fetcher, f"{origin(issuer_id)}/.well-known/jwks.json")
+    keys = data.get("keys", []) if isinstance(data, dict) else []
+    return [k for k in keys if isinstance(k, dict)]

@@ -26,7 +26,8 @@ from verifier.jose import (
     read_compact,
     verify_signature,
 )
-from verifier.keys import KeyRejected, origin, resolve_key
+from verifier.jwk_util import same_key
+from verifier.keys import KeyRejected, origin, published_keys, resolve_key
 from verifier.result import CheckResult, CheckStatus, VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from verifier.status import check_status
@@ -94,7 +95,7 @@ class Verifier:
     ) -> None:
         self.fetcher = fetcher
         self.options = options or VerifyOptions()
-        self.pdf_reader = pdf_reader
+        self.pdf_reader = pdf_reader or _read_pdf
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -125,10 +126,8 @@ class Verifier:
         return self._verify_artefact(artefact, run, recipient_email)
 
     def _read_pdf(self, artefact: Artefact, run: _Run) -> Artefact:
-        if self.pdf_reader is None:
-            raise Unreadable("PDF certificates need the PDF reader (pyHanko)")
         found, checks = self.pdf_reader(artefact.pdf or b"")
-        run.checks.extend(checks)
+        found.pdf_checks = checks  # reported after "decoding"
         return found
 
     def _follow_url(self, artefact: Artefact, run: _Run) -> Artefact:
@@ -165,6 +164,7 @@ class Verifier:
         }  # fmt: skip
         model = "VC 1.1 (vc claim)" if legacy else "VC 2.0"
         run.add("decoding", CheckStatus.PASS, f"{artefact.kind}, {model} credential")
+        run.checks.extend(artefact.pdf_checks)
         self._header(header, run)
         alg_ok = self._algorithm(header, run)
         issuer = _issuer_id(credential)
@@ -179,9 +179,62 @@ class Verifier:
                 allow_http=self.options.allow_http,
             )
         )  # fmt: skip
+        if artefact.pdf_signer_jwk is not None or artefact.page_text is not None:
+            self._pdf(artefact, payload, credential, issuer, run)
         self._trust(issuer, run)
         self._recipient(credential, recipient_email, run)
         return VerificationResult(tuple(run.checks), credential, run.now)
+
+    def _pdf(
+        self,
+        artefact: Artefact,
+        payload: dict[str, Any],
+        credential: dict[str, Any],
+        issuer: str | None,
+        run: _Run,
+    ) -> None:
+        """The PDF's signer is the issuer, and its page shows the embedded credential."""
+        signer = artefact.pdf_signer_jwk
+        if signer is None:
+            run.add("PDF signer", CheckStatus.SKIP, "no valid PDF signature to attribute")
+        elif issuer is None:
+            run.add("PDF signer", CheckStatus.FAIL, "the credential names no issuer")
+        else:
+            try:
+                published = published_keys(issuer, self.fetcher, allow_http=self.options.allow_http)
+            except (KeyRejected, FetchRefused) as exc:
+                run.add("PDF signer", CheckStatus.FAIL, str(exc))
+            except FetchError as exc:
+                run.add(
+                    "PDF signer",
+                    CheckStatus.UNKNOWN,
+                    f"could not fetch the issuer's keys at {_stamp(run.now)} ({exc})",
+                )
+            else:
+                if any(same_key(signer, key) for key in published):
+                    run.add(
+                        "PDF signer", CheckStatus.PASS, "signed with a key the issuer publishes"
+                    )
+                else:
+                    run.add(
+                        "PDF signer",
+                        CheckStatus.FAIL,
+                        "signed with a key the issuer does not publish",
+                    )
+        page = artefact.page_text or ""
+        subject = credential.get("credentialSubject")
+        achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+        name = achievement.get("name", "") if isinstance(achievement, dict) else ""
+        shown_id = re.sub(r"\s+", "", str(payload.get("jti") or credential.get("id") or ""))
+        shown_name = re.sub(r"\s+", "", str(name))
+        if shown_id and shown_id in page and shown_name in page:
+            run.add("PDF contents", CheckStatus.PASS, "the page shows the embedded credential")
+        else:
+            run.add(
+                "PDF contents",
+                CheckStatus.FAIL,
+                "the page does not show the embedded credential (id or badge differ)",
+            )
 
     def _unsecured(self, artefact: Artefact, run: _Run) -> VerificationResult:
         credential = artefact.credential or {}
@@ -369,6 +422,12 @@ class Verifier:
         run.add(
             "recipient", CheckStatus.FAIL, "the credential was not awarded to this email address"
         )
+
+
+def _read_pdf(data: bytes) -> tuple[Artefact, list[CheckResult]]:
+    from verifier.pdf import read_pdf  # pyHanko loads only when a PDF arrives
+
+    return read_pdf(data)
 
 
 def _matches(identity: dict[str, Any], email: str) -> bool:

@@ -210,11 +210,7 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
         ),
         allow_http=development,
     )
-    verifier = Verifier(
-        HttpFetcher(allow_http=development, allow_private=development),
-        options,
-        pdf_reader=pdf_reader(),
-    )
+    verifier = Verifier(HttpFetcher(allow_http=development, allow_private=development), options)
     try:
         is_file = artefact == "-" or Path(artefact).is_file()
     except (OSError, ValueError):  # a token is no file name (too long, NUL, …)
@@ -231,13 +227,49 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     raise SystemExit(codes[result.state])
 
 
-def pdf_reader() -> Any:
-    """The PDF reader, when the certificate support is installed."""
-    try:
-        from issuer.certificates import read_pdf
-    except ImportError:
-        return None
-    return read_pdf
-
-
 COMMANDS.append(verify_command)
+
+
+@click.command("certificate")
+@click.argument("credential_id", metavar="ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="Where to write the PDF.")  # fmt: skip
+def certificate_command(credential_id: str, output: str) -> None:
+    """Write the signed PDF certificate of credential ID."""
+    _setup_logging()
+    with issuer_errors():
+        pdf = ready_issuer().certificate_pdf(credential_id)
+    _write(output, pdf)
+    click.echo(f"wrote {output} ({len(pdf)} bytes)")
+
+
+@click.command("badge")
+@click.argument("credential_id", metavar="ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="FILE.png or FILE.svg: the badge with the credential baked in.")  # fmt: skip
+def badge_command(credential_id: str, output: str) -> None:
+    """Write the baked badge image of credential ID (PNG or SVG, by the file's extension)."""
+    suffix = output.rsplit(".", 1)[-1].lower()
+    if suffix not in ("png", "svg"):
+        raise click.BadParameter("the file name must end in .png or .svg", param_hint="-o")
+    _setup_logging()
+    with issuer_errors():
+        data = ready_issuer().baked_badge(credential_id, suffix)
+    _write(output, data)
+    click.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        fail(
+            f"cannot write {path}: {exc.strerror}",
+            EXIT_FAILURE,
+            as_json=False,
+            error_code="io_error",
+        )
+
+
+COMMANDS += [certificate_command, badge_command]

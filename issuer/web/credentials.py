@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from issuer.db.models import Credential
 from issuer.web.errors import error_response
@@ -27,12 +27,44 @@ def credential_json(record: Credential) -> dict[str, Any]:
         "jwt": record.jwt,
         "verify_url": issuer().verify_url(record.id),
         "revoked": record.revoked_at is not None,
+        "share": issuer().sharing(record),
     }
 
 
 @bp.get("/<credential_id>")
 def get_credential(credential_id: str) -> Any:
     return jsonify(credential_json(issuer().credential(credential_id)))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _filename(credential_id: str, suffix: str) -> str:
+    record = issuer().credential(credential_id)
+    return f"{record.milestone_id}-{record.id.removeprefix('urn:uuid:')[:8]}.{suffix}"
+
+
+@bp.get("/<credential_id>/certificate.pdf")
+def certificate(credential_id: str) -> Response:
+    pdf = issuer().certificate_pdf(credential_id)
+    return _download(pdf, "application/pdf", _filename(credential_id, "pdf"))
+
+
+@bp.get("/<credential_id>/badge.<any(png, svg):image_format>")
+def badge(credential_id: str, image_format: str) -> Response:
+    data = issuer().baked_badge(credential_id, image_format)
+    mimetype = "image/png" if image_format == "png" else "image/svg+xml"
+    response = _download(data, mimetype, _filename(credential_id, image_format))
+    if image_format == "svg":  # an SVG served to a browser must not run anything
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+    return response
 
 
 def require_admin() -> str:

@@ -24,5 +24,36 @@ def verify_credential(credential_id: str) -> Any:
         return render_template("verify/result.html", **page_context(None, page_url=page_url)), 404
     result = verifier().verify(record.jwt)
     name = service.learner_name(record.learner_id)
-    context = page_context(result, learner_name=name, page_url=page_url)
+    share = service.sharing(record)
+    context = page_context(
+        result, learner_name=name, page_url=page_url, image_url=share["badge_png"]
+    )
+    context["share"] = share
+    context["jsonld"] = json_ld(result.credential, name, page_url, share["badge_png"])
     return render_template("verify/result.html", **context)
+
+
+def json_ld(
+    credential: dict[str, Any] | None, name: str | None, page_url: str, image: str
+) -> dict[str, Any]:
+    """schema.org metadata so a shared link previews as the credential it is."""
+    credential = credential or {}
+    subject = credential.get("credentialSubject", {})
+    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    issuer = credential.get("issuer", {})
+    return {
+        "@context": "https://schema.org",
+        "@type": "EducationalOccupationalCredential",
+        "name": achievement.get("name"),
+        "description": achievement.get("description"),
+        "credentialCategory": "badge",
+        "url": page_url,
+        "image": image,
+        "dateCreated": credential.get("validFrom"),
+        "recognizedBy": {
+            "@type": "Organization",
+            "name": issuer.get("name"),
+            "url": issuer.get("url"),
+        },
+        "about": {"@type": "Person", "name": name} if name else None,
+    }

@@ -41,6 +41,28 @@ def did_json() -> Response:
     return response
 
 
+@bp.get("/achievements/<milestone_id>/image.<any(png, svg):image_format>")
+def achievement_image(milestone_id: str, image_format: str) -> Response:
+    """The badge design of a milestone (the Achievement's ``image``), not baked."""
+    from criteria import UnknownMilestoneError
+    from issuer.badges import badge_png, badge_svg
+    from issuer.errors import NotFoundError
+
+    try:
+        milestone = issuer().catalogue[milestone_id]
+    except UnknownMilestoneError:
+        raise NotFoundError(f"no milestone {milestone_id!r}") from None
+    if image_format == "png":
+        response = Response(badge_png(milestone), mimetype="image/png")
+    else:
+        response = Response(badge_svg(milestone), mimetype="image/svg+xml")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+    response.headers["Cache-Control"] = f"public, max-age={KEYS_MAX_AGE}"
+    return response
+
+
 @bp.get("/status/<list_id>")
 def status_list(list_id: str) -> Response:
     record = issuer().status_list(list_id)
