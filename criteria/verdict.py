@@ -29,6 +29,8 @@ class RuleResult:
     progress: float
     seed: str | None = None
     children: tuple[RuleResult, ...] = ()
+    #: For a rule awaiting review: the sign-off kind or rubric id it waits for.
+    awaits: str | None = None
 
     @property
     def met(self) -> bool:
@@ -48,6 +50,8 @@ class RuleResult:
             data["seed"] = self.seed
         if self.children:
             data["rules"] = [child.to_dict() for child in self.children]
+        if self.awaits is not None:
+            data["awaits"] = self.awaits
         return data
 
 

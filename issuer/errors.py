@@ -32,3 +32,24 @@ class IssuanceBugError(IssuerError):
     """A credential we built failed its own schema or signature check: never stored or returned."""
 
     code = "issuance_failed"
+
+
+class ForbiddenError(IssuerError):
+    code = "forbidden"
+    status = 403
+
+
+class ConflictError(IssuerError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidRequestError(IssuerError):
+    """A well-formed request whose content is wrong; ``path`` names the offending member."""
+
+    code = "invalid_request"
+    status = 422
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

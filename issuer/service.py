@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from criteria import Catalogue, Milestone, Verdict
-from criteria.evidence import bundle_digest
 from issuer import statuslists
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer
@@ -37,10 +36,17 @@ from issuer.db.models import (
     IssuerKey,
     Learner,
     MilestoneRecord,
+    Review,
     StatusList,
     Submission,
 )
-from issuer.errors import IssuanceBugError, NotFoundError
+from issuer.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    IssuanceBugError,
+    NotFoundError,
+)
 from issuer.keystore import KeyStore
 from issuer.publication import did_web, kid
 from verifier.jose import read_compact, verify_signature
@@ -189,13 +195,17 @@ class Issuer:
         prerequisite. Raises ``EvidenceError`` for an invalid bundle.
         """
         evidence = self.catalogue.parse(bundle)
-        for attempt in range(RETRIES):
+        return self._retrying(lambda: self._issue_once(dict(evidence.raw), actor))
+
+    @staticmethod
+    def _retrying(attempt: Callable[[], Issued]) -> Issued:
+        for tries in range(RETRIES):
             try:
-                return self._issue_once(dict(evidence.raw), actor)
+                return attempt()
             except IntegrityError:
                 # Lost a race: another request issued this credential or took this status
                 # entry. Everything was rolled back; the next attempt sees the winner's rows.
-                if attempt == RETRIES - 1:
+                if tries == RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
@@ -203,30 +213,216 @@ class Issuer:
         now = self.clock()
         with self.db.write() as session:
             learner = self._learner(session, bundle["learner"], now)
-            bundle["held"] = self.held(session, learner.id)
-            verdict = self.catalogue.evaluate(self.catalogue.parse(bundle))
+            bundle.pop("held", None)  # filled from the database when judged
             submission = Submission(
-                learner_id=learner.id, milestone_id=verdict.milestone, bundle=bundle,
-                bundle_digest=bundle_digest(bundle), rules_digest=verdict.rules_digest,
-                status=verdict.status.value, verdict=verdict.to_dict(), created_at=now,
+                learner_id=learner.id, milestone_id=bundle["milestone"], bundle=bundle,
+                bundle_digest="", rules_digest="", status="", verdict={}, created_at=now,
             )  # fmt: skip
             session.add(submission)
             session.flush()
-            if not verdict.met:
-                return Issued(verdict, None, False, submission.id)
-            existing = self._live(session, learner.id, verdict.milestone)
-            if existing is not None:
-                return Issued(verdict, existing, False, submission.id)
-            credential = self._new_credential(session, learner, submission, verdict, now)
-            session.add(
-                IssuanceLog(
-                    at=now, event="issued", actor=actor, credential_id=credential.id,
-                    detail={"milestone": verdict.milestone, "learner": learner.external_id,
-                            "submission": submission.id, "key": credential.key_id},
+            return self._judge(session, submission, learner, actor, now)
+
+    def evidence_of(self, session: Session, submission: Submission) -> dict[str, Any]:
+        """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
+        scores reviewers recorded, plus the milestones the learner holds."""
+        bundle = dict(submission.bundle)
+        reviews = list(bundle.get("reviews", []))
+        rubrics = dict(bundle.get("rubrics", {}))
+        recorded = session.scalars(
+            select(Review).where(Review.submission_id == submission.id).order_by(Review.id)
+        )
+        for review in recorded:
+            if review.rubric_items is not None:
+                rubrics[review.kind] = list(review.rubric_items)  # the latest scoring counts
+                continue
+            entry: dict[str, Any] = {
+                "kind": review.kind,
+                "reviewer": {"id": review.reviewer_id, "role": review.role},
+                "verdict": review.verdict,
+            }
+            if review.score is not None:
+                entry["score"] = review.score
+            if review.minutes is not None:
+                entry["minutes"] = review.minutes
+            reviews.append(entry)
+        if reviews:
+            bundle["reviews"] = reviews
+        if rubrics:
+            bundle["rubrics"] = rubrics
+        bundle["held"] = self.held(session, submission.learner_id)
+        return bundle
+
+    def _judge(
+        self,
+        session: Session,
+        submission: Submission,
+        learner: Learner,
+        actor: str,
+        now: dt.datetime,
+    ) -> Issued:
+        """Evaluate a submission's evidence; issue the credential when the rules are met."""
+        verdict = self.catalogue.evaluate(
+            self.catalogue.parse(self.evidence_of(session, submission))
+        )
+        submission.status = verdict.status.value
+        submission.verdict = verdict.to_dict()
+        submission.bundle_digest = verdict.evidence_digest
+        submission.rules_digest = verdict.rules_digest
+        session.flush()
+        if not verdict.met:
+            return Issued(verdict, None, False, submission.id)
+        existing = self._live(session, learner.id, verdict.milestone)
+        if existing is not None:
+            return Issued(verdict, existing, False, submission.id)
+        credential = self._new_credential(session, learner, submission, verdict, now)
+        session.add(
+            IssuanceLog(
+                at=now, event="issued", actor=actor, credential_id=credential.id,
+                detail={"milestone": verdict.milestone, "learner": learner.external_id,
+                        "submission": submission.id, "key": credential.key_id},
+            )
+        )  # fmt: skip
+        session.flush()
+        return Issued(verdict, credential, True, submission.id)
+
+    # -- reviews ----------------------------------------------------------------------------
+
+    def review_kinds(self, milestone_id: str, role: str) -> dict[str, str]:
+        """The sign-offs (kind → title) a reviewer with ``role`` can give on a milestone."""
+        milestone = self.catalogue[milestone_id]
+        kinds: dict[str, str] = {}
+        stack = list(milestone.rules)
+        while stack:
+            rule = stack.pop(0)
+            stack.extend(getattr(rule, "rules", ()))
+            if rule.kind == "review" and role in rule.roles:
+                kinds[rule.review] = rule.title
+            elif rule.kind == "rubric":
+                kinds[rule.scored.id] = rule.scored.title
+        return kinds
+
+    def add_review(
+        self,
+        submission_id: int,
+        review: Mapping[str, Any],
+        *,
+        reviewer_id: str,
+        role: str,
+        reviewer_learner_id: int | None = None,
+        actor: str,
+    ) -> Issued:
+        """Record a sign-off (or rubric scoring) and judge the submission again."""
+
+        def once() -> Issued:
+            now = self.clock()
+            with self.db.write() as session:
+                submission = session.scalars(
+                    select(Submission).where(Submission.id == submission_id).with_for_update()
+                ).one_or_none()
+                if submission is None:
+                    raise NotFoundError(f"no submission {submission_id}")
+                if reviewer_learner_id is not None and submission.learner_id == reviewer_learner_id:
+                    raise ForbiddenError("nobody signs off their own submission")
+                kind, fields = self._review_fields(submission.milestone_id, review, role)
+                duplicate = session.scalar(
+                    select(Review.id).where(
+                        Review.submission_id == submission.id,
+                        Review.kind == kind,
+                        Review.reviewer_id == reviewer_id,
+                    )
                 )
-            )  # fmt: skip
-            session.flush()
-            return Issued(verdict, credential, True, submission.id)
+                if duplicate is not None and fields.get("rubric_items") is None:
+                    raise ConflictError(f"you have already signed off {kind} on this submission")
+                session.add(
+                    Review(
+                        submission_id=submission.id, kind=kind, reviewer_id=reviewer_id,
+                        role=role, created_at=now, **fields,
+                    )
+                )  # fmt: skip
+                session.flush()
+                learner = session.get(Learner, submission.learner_id)
+                assert learner is not None
+                return self._judge(session, submission, learner, actor, now)
+
+        return self._retrying(once)
+
+    def _review_fields(
+        self, milestone_id: str, review: Mapping[str, Any], role: str
+    ) -> tuple[str, dict[str, Any]]:
+        """Check a sign-off's content against the milestone; the columns to store."""
+        milestone = self.catalogue[milestone_id]
+        kind = review.get("kind")
+        if not isinstance(kind, str) or (
+            kind not in milestone.reviews and kind not in milestone.rubrics
+        ):
+            known = ", ".join([*milestone.reviews, *milestone.rubrics])
+            raise InvalidRequestError(
+                f"unknown sign-off kind {str(kind)[:60]!r} (known: {known})", "$.kind"
+            )
+        allowed = self.review_kinds(milestone_id, role)
+        if kind not in allowed:
+            raise ForbiddenError(f"a {role}'s sign-off does not count for {kind} on this milestone")
+        comment = review.get("comment")
+        if comment is not None and (not isinstance(comment, str) or len(comment) > 4000):
+            raise InvalidRequestError("comment: text of at most 4000 characters", "$.comment")
+        if kind in milestone.rubrics:
+            items = review.get("items")
+            points = milestone.rubrics[kind].points
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise InvalidRequestError(
+                    "items: the rubric items met, as a list of ids", "$.items"
+                )
+            unknown = [i for i in items if i not in points]
+            if unknown or len(set(items)) != len(items):
+                raise InvalidRequestError(
+                    f"unknown or repeated rubric items: {unknown[:3]}", "$.items"
+                )
+            score = float(sum(points[i] for i in set(items)))
+            return kind, {
+                "verdict": "pass",
+                "rubric_items": sorted(set(items)),
+                "comment": comment,
+                "score": score,
+                "minutes": None,
+            }
+        verdict = review.get("verdict")
+        if verdict not in ("pass", "fail"):
+            raise InvalidRequestError("verdict: pass or fail", "$.verdict")
+        fields: dict[str, Any] = {"verdict": verdict, "comment": comment, "rubric_items": None}
+        for name, top in (("score", 100), ("minutes", 24 * 60)):
+            value = review.get(name)
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value <= top
+            ):
+                raise InvalidRequestError(f"{name}: a number from 0 to {top}", f"$.{name}")
+            fields[name] = None if value is None else float(value)
+        return kind, fields
+
+    def review_queue(self, role: str, reviewer_id: str) -> list[tuple[Submission, dict[str, str]]]:
+        """Submissions waiting for a sign-off this reviewer can give (oldest first)."""
+        with self.db.read() as session:
+            waiting = session.scalars(
+                select(Submission)
+                .where(Submission.status == "awaiting-review")
+                .order_by(Submission.created_at, Submission.id)
+            ).all()
+            signed = {
+                (r.submission_id, r.kind)
+                for r in session.scalars(select(Review).where(Review.reviewer_id == reviewer_id))
+            }
+        queue = []
+        for submission in waiting:
+            awaiting = _awaiting_rules(submission.verdict.get("rules", []))
+            kinds = {
+                kind: title
+                for kind, title in self.review_kinds(submission.milestone_id, role).items()
+                if kind in awaiting and (submission.id, kind) not in signed
+            }
+            if kinds:
+                queue.append((submission, kinds))
+        return queue
 
     def _learner(self, session: Session, data: Mapping[str, str], now: dt.datetime) -> Learner:
         learner = session.scalars(
@@ -424,6 +620,16 @@ class Issuer:
             if record is None:
                 raise NotFoundError(f"no status list {list_id!r}")
             return record
+
+
+def _awaiting_rules(results: list[dict[str, Any]]) -> set[str]:
+    """The review kinds and rubric ids a verdict is waiting for."""
+    waiting: set[str] = set()
+    for result in results:
+        if result.get("status") == "awaiting-review":
+            waiting.add(result.get("awaits", ""))
+        waiting |= _awaiting_rules(result.get("rules", []))
+    return waiting - {""}
 
 
 def requirement_line(milestone: Milestone) -> str:

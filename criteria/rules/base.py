@@ -50,6 +50,7 @@ class Rule(ABC):
         reason: str,
         progress: float,
         children: tuple[RuleResult, ...] = (),
+        awaits: str | None = None,
     ) -> RuleResult:
         return RuleResult(
             self.id,
@@ -61,6 +62,7 @@ class Rule(ABC):
             min(max(progress, 0.0), 1.0),
             self.seed,
             children,
+            awaits,
         )
 
 

@@ -80,4 +80,4 @@ class ReviewRule(Rule):
         reason = f"{label}: waiting for {article(roles)}"
         if ignored:
             reason += f"; {'; '.join(ignored)}"
-        return self.result(Status.AWAITING_REVIEW, 0, 1, reason, 0.0)
+        return self.result(Status.AWAITING_REVIEW, 0, 1, reason, 0.0, awaits=self.review)

@@ -77,5 +77,7 @@ class RubricRule(_ScoreRule):
         ticked = evidence.rubrics.get(self.scored.id)
         if ticked is None:
             reason = f"{self.scored.title}: not yet scored by a reviewer (needs {self.min_points})"
-            return self.result(Status.AWAITING_REVIEW, None, self.min_points, reason, 0.0)
+            return self.result(
+                Status.AWAITING_REVIEW, None, self.min_points, reason, 0.0, awaits=self.scored.id
+            )
         return self.score(ticked, self.scored.title)

@@ -44,7 +44,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map: ClassVar = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
 
 
 class Learner(Base):
@@ -101,7 +105,44 @@ class Review(Base):
     score: Mapped[float | None]
     minutes: Mapped[float | None]
     comment: Mapped[str | None] = mapped_column(Text)
+    #: For a rubric scoring: the items the reviewer ticked (``kind`` is then the rubric id).
+    rubric_items: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime]
+
+
+class User(Base):
+    """An account: a learner, a reviewer (peer, mentor or expert) or an admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    reviewer_role: Mapped[str | None] = mapped_column(String(20))
+    #: The learner record this account submits as (learners only).
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"), unique=True)
+    #: Public portfolio address (``/u/<handle>``), shown only while ``portfolio_public``.
+    handle: Mapped[str] = mapped_column(String(64), unique=True)
+    portfolio_public: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime]
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters, to tell tokens apart in listings.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
 
 
 class StatusList(Base):
