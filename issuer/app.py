@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_wtf.csrf import CSRFProtect
 
 from issuer import build
 from issuer.config import Settings
 from issuer.service import Issuer
-from issuer.web import credentials, errors, pages, public
+from issuer.web import accounts, api, app_pages, auth, credentials, errors, openapi, pages, public
 from templates import TEMPLATES_DIR
 from verifier import HttpFetcher, Verifier, VerifyOptions, WsgiFetcher
 from verifier import web as verifier_web
@@ -32,14 +33,33 @@ def create_app(
         instance_path=str(issuer.settings.instance_path.resolve()),
         template_folder=str(TEMPLATES_DIR),
     )
-    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    settings = issuer.settings
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        SECRET_KEY=auth.secret_key(settings.instance_path, settings.secret_key),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session
+    )
     app.extensions["vouch"] = issuer
     app.extensions["vouch.verifier"] = local_verifier(app, issuer)
+    csrf = CSRFProtect(app)
     errors.init_app(app)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(credentials.bp)
+    auth.init_app(app)
+    for blueprint in (public.bp, credentials.bp, api.bp, verifier_web.bp, openapi.bp):
+        csrf.exempt(blueprint)  # bearer tokens or no authentication: no cookie to forge
     app.register_blueprint(verifier_web.bp)
-    app.register_blueprint(pages.bp)
+    for blueprint in (
+        public.bp,
+        credentials.bp,
+        api.bp,
+        openapi.bp,
+        pages.bp,
+        accounts.bp,
+        app_pages.bp,
+    ):
+        app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -22,6 +22,8 @@ class Settings:
     key_passphrase: str | None = field(default=None, repr=False)
     #: Extra issuers the verifier trusts (DIDs or base URLs); this issuer is always trusted.
     trusted_issuers: tuple[str, ...] = ()
+    #: Signs session cookies; from VOUCH_SECRET_KEY, else a generated file in the instance folder.
+    secret_key: str | None = field(default=None, repr=False)
     #: Bearer token for admin API calls until accounts exist (issue 6); compared in constant time.
     admin_token: str | None = field(default=None, repr=False)
 
@@ -39,6 +41,8 @@ class Settings:
             return
         if not self.key_passphrase:
             raise ConfigurationError("production needs VOUCH_KEY_PASSPHRASE (keys are encrypted)")
+        if not self.secret_key:
+            raise ConfigurationError("production needs VOUCH_SECRET_KEY (signs session cookies)")
         if not self.public_url.startswith("https://"):
             raise ConfigurationError(
                 f"production needs an https VOUCH_PUBLIC_URL, not {self.public_url}"
@@ -63,6 +67,7 @@ class Settings:
             issuer_name=environ.get("VOUCH_ISSUER_NAME", cls.issuer_name),
             key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
+            secret_key=environ.get("VOUCH_SECRET_KEY") or None,
             trusted_issuers=tuple(
                 t.strip() for t in environ.get("VOUCH_TRUSTED_ISSUERS", "").split(",") if t.strip()
             ),

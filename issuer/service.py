@@ -31,6 +31,7 @@ from issuer.config import Settings
 from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
 from issuer.db import Database
 from issuer.db.models import (
+    ApiToken,
     Credential,
     IssuanceLog,
     IssuerKey,
@@ -47,7 +48,7 @@ from issuer.errors import (
     IssuanceBugError,
     NotFoundError,
 )
-from issuer.keystore import KeyStore
+from issuer.keystore import KeyInfo, KeyStore
 from issuer.publication import did_web, kid
 from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
@@ -497,6 +498,67 @@ class Issuer:
                 raise NotFoundError(f"no credential {credential_id!r}")
             return record
 
+    def submission(self, submission_id: int) -> Submission:
+        with self.db.read() as session:
+            record = session.get(Submission, submission_id)
+            if record is None:
+                raise NotFoundError(f"no submission {submission_id}")
+            return record
+
+    def submissions(self, learner_id: int | None = None, limit: int = 100) -> list[Submission]:
+        """Newest first; one learner's, or everyone's."""
+        query = select(Submission).order_by(Submission.id.desc()).limit(limit)
+        if learner_id is not None:
+            query = query.where(Submission.learner_id == learner_id)
+        with self.db.read() as session:
+            return list(session.scalars(query))
+
+    def reviews_of(self, submission_id: int) -> list[Review]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(Review).where(Review.submission_id == submission_id).order_by(Review.id)
+                )
+            )
+
+    def credentials_of(self, learner_id: int) -> list[Credential]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(Credential)
+                    .where(Credential.learner_id == learner_id)
+                    .order_by(Credential.issued_at)
+                )
+            )
+
+    def log(self, limit: int = 200) -> list[IssuanceLog]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(select(IssuanceLog).order_by(IssuanceLog.id.desc()).limit(limit))
+            )
+
+    def learner(self, learner_id: int) -> Learner:
+        with self.db.read() as session:
+            record = session.get(Learner, learner_id)
+            if record is None:
+                raise NotFoundError(f"no learner {learner_id}")
+            return record
+
+    def tokens_of(self, user_id: int) -> list[ApiToken]:
+        with self.db.read() as session:
+            return list(
+                session.scalars(
+                    select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+                )
+            )
+
+    def rotate_keys(self, alg: str | None, *, actor: str) -> KeyInfo:
+        key = self.keys.rotate(self.settings.issuer_name, alg)
+        self.sync()
+        self.log_key_rotation(key.key_id, actor=actor)
+        self.__dict__.pop("certificates", None)  # its signer holds the old key
+        return key
+
     def learner_name(self, learner_id: int) -> str | None:
         with self.db.read() as session:
             learner = session.get(Learner, learner_id)
@@ -615,6 +677,8 @@ class Issuer:
         }
 
     def status_list(self, list_id: str) -> StatusList:
+        if not list_id.isalnum() or len(list_id) > 32:
+            raise NotFoundError(f"no status list {list_id[:40]!r}")
         with self.db.read() as session:
             record = session.get(StatusList, list_id)
             if record is None:
@@ -656,5 +720,13 @@ def requirement_line(milestone: Milestone) -> str:
 
 
 def _urn(credential_id: str) -> str:
-    """Credential ids are ``urn:uuid:…``; URLs carry the bare UUID."""
-    return credential_id if credential_id.startswith("urn:uuid:") else f"urn:uuid:{credential_id}"
+    """Credential ids are ``urn:uuid:…``; URLs carry the bare UUID. Anything else is unknown."""
+    bare = credential_id.removeprefix("urn:uuid:")
+    try:
+        return f"urn:uuid:{uuid.UUID(bare)}" if len(bare) == 36 else _unknown(credential_id)
+    except ValueError:
+        return _unknown(credential_id)
+
+
+def _unknown(credential_id: str) -> str:
+    raise NotFoundError(f"no credential {credential_id[:80]!r}")

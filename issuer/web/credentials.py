@@ -68,14 +68,23 @@ def badge(credential_id: str, image_format: str) -> Response:
 
 
 def require_admin() -> str:
-    """The admin bearer token (``VOUCH_ADMIN_TOKEN``), compared in constant time."""
-    expected = issuer().settings.admin_token
+    """An admin account's token, or the operator's ``VOUCH_ADMIN_TOKEN`` (constant-time)."""
+    from issuer.web.auth import account
+
+    current = account()
+    if current is not None:
+        if current.role != "admin":
+            abort(403, "only admins revoke credentials")
+        return current.reviewer_id
     given = request.headers.get("Authorization", "")
     if not given.startswith("Bearer "):
         abort(401, "an admin bearer token is required")
-    if expected is None or not hmac.compare_digest(given[7:].encode(), expected.encode()):
-        abort(403, "this token may not revoke credentials")
-    return "admin"
+    expected = issuer().settings.admin_token
+    if expected is not None and hmac.compare_digest(given[7:].encode(), expected.encode()):
+        return "admin"
+    if given[7:].startswith("vch_"):
+        abort(401, "unknown or revoked token")
+    abort(403, "this token may not revoke credentials")
 
 
 @bp.post("/<credential_id>/revoke")

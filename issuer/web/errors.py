@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from criteria import EvidenceError
@@ -27,7 +28,11 @@ def init_app(app: Flask) -> None:
     def _issuer_error(exc: IssuerError) -> Any:
         if exc.status >= 500:
             log.error("%s: %s", exc.code, exc)
-        return error_response(exc.status, exc.code, str(exc))
+        if not wants_json():
+            return render_template(
+                "app/error.html", status=exc.status, message=str(exc)
+            ), exc.status
+        return error_response(exc.status, exc.code, str(exc), getattr(exc, "path", None))
 
     @app.errorhandler(EvidenceError)
     def _evidence_error(exc: EvidenceError) -> Any:
@@ -39,4 +44,19 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         name = (exc.name or "error").lower().replace(" ", "_")
+        if not wants_json():
+            message = exc.description or exc.name
+            return render_template(
+                "app/error.html", status=exc.code, message=message
+            ), exc.code or 500
         return error_response(exc.code or 500, name, exc.description or exc.name)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> Any:
+        message = "The form expired or was not sent from this site. Reload the page and try again."
+        return render_template("app/error.html", status=400, message=message), 400
+
+
+def wants_json() -> bool:
+    """API routes answer JSON; pages answer HTML."""
+    return request.path.startswith(("/api/", "/.well-known/", "/status/", "/openapi.json"))

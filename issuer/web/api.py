@@ -1,0 +1,273 @@
+"""The JSON API for people: submissions, sign-offs, tokens and administration.
+
+Authentication is a bearer token (``Authorization: Bearer vch_…``); cookies are never used
+here, so the API needs no CSRF token. Every route checks who may call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+
+from criteria import EvidenceError, EvidenceProblem
+from criteria.validation import MAX_BUNDLE_BYTES, decode
+from issuer.accounts import Account, create_token, revoke_token
+from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
+from issuer.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from issuer.keystore import ALGORITHMS
+from issuer.service import Issued
+from issuer.web.auth import account, requires
+from issuer.web.credentials import credential_json
+from issuer.web.public import issuer
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: Only reviewers record sign-offs and rubric scores; only the issuer knows what is held.
+LEARNER_FORBIDDEN = {
+    "reviews": "reviewer accounts",
+    "rubrics": "reviewer accounts",
+    "held": "the issuer",
+}
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def submission_json(record: Submission, *, with_evidence: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": record.id,
+        "milestone": record.milestone_id,
+        "status": record.status,
+        "progress": record.verdict.get("progress"),
+        "created_at": _when(record.created_at),
+        "verdict": record.verdict,
+    }
+    if with_evidence:
+        data["evidence"] = record.bundle
+    return data
+
+
+def review_json(review: Review) -> dict[str, Any]:
+    return {
+        "id": review.id,
+        "kind": review.kind,
+        "reviewer": review.reviewer_id,
+        "role": review.role,
+        "verdict": review.verdict,
+        "score": review.score,
+        "minutes": review.minutes,
+        "items": review.rubric_items,
+        "comment": review.comment,
+        "created_at": _when(review.created_at),
+    }
+
+
+def outcome_json(outcome: Issued) -> dict[str, Any]:
+    record = outcome.credential
+    return {
+        "submission": outcome.submission_id,
+        "verdict": outcome.verdict.to_dict(),
+        "issued": record is not None,
+        "credential": credential_json(record) if record is not None else None,
+        "created": outcome.created,
+    }
+
+
+def current() -> Account:
+    """The signed-in account (routes are guarded by ``requires``)."""
+    me = account()
+    if me is None:
+        abort(401, "a valid bearer token is required")
+    return me
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=False)
+    if not raw:
+        raise InvalidRequestError("expected a JSON body", "$")
+    return decode(raw, max_bytes=MAX_BUNDLE_BYTES)
+
+
+@bp.post("/submissions")
+@requires("learner")
+def submit() -> Any:
+    """A learner's evidence bundle: judged at once, issued when met."""
+    me = current()
+    bundle = _json_body()
+    if not isinstance(bundle, dict):
+        raise EvidenceError([EvidenceProblem("$", "expected a JSON object")])
+    for field, source in LEARNER_FORBIDDEN.items():
+        if field in bundle:
+            raise InvalidRequestError(
+                f"{field} may not be submitted: they come from {source}", f"$.{field}"
+            )
+    given = bundle.get("learner")
+    if isinstance(given, dict) and str(given.get("email", me.email)).strip().lower() != me.email:
+        raise ForbiddenError("you can only submit your own evidence")
+    learner = issuer().learner(me.learner_id or 0)
+    bundle["learner"] = {"id": learner.external_id, "name": learner.name, "email": learner.email}
+    outcome = issuer().issue(bundle, actor=me.reviewer_id)
+    return jsonify(outcome_json(outcome)), 201
+
+
+def _visible_submission(submission_id: int) -> Submission:
+    """Learners see their own; reviewers and admins see all (404 rather than reveal others)."""
+    me = current()
+    record = issuer().submission(submission_id)
+    if me.role == "learner" and record.learner_id != me.learner_id:
+        raise NotFoundError(f"no submission {submission_id}")
+    return record
+
+
+@bp.get("/submissions")
+@requires()
+def list_submissions() -> Any:
+    me = current()
+    if me.role == "learner":
+        records = issuer().submissions(me.learner_id)
+        return jsonify(submissions=[submission_json(r, with_evidence=False) for r in records])
+    if me.role == "reviewer":
+        queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
+        return jsonify(
+            submissions=[
+                submission_json(s, with_evidence=False) | {"awaiting": kinds} for s, kinds in queue
+            ]
+        )
+    return jsonify(
+        submissions=[submission_json(r, with_evidence=False) for r in issuer().submissions()]
+    )
+
+
+@bp.get("/submissions/<int:submission_id>")
+@requires()
+def get_submission(submission_id: int) -> Any:
+    record = _visible_submission(submission_id)
+    reviews = [review_json(r) for r in issuer().reviews_of(record.id)]
+    return jsonify(submission_json(record) | {"reviews": reviews})
+
+
+@bp.post("/submissions/<int:submission_id>/reviews")
+@requires("reviewer")
+def add_review(submission_id: int) -> Any:
+    me = current()
+    body = _json_body()
+    if not isinstance(body, dict):
+        raise InvalidRequestError("expected a JSON object", "$")
+    unknown = sorted(set(body) - {"kind", "verdict", "score", "minutes", "comment", "items"})
+    if unknown:
+        raise InvalidRequestError(f"unknown field {unknown[0]!r}", f"$.{unknown[0]}")
+    outcome = issuer().add_review(
+        submission_id,
+        body,
+        reviewer_id=me.reviewer_id,
+        role=me.reviewer_role or "",
+        reviewer_learner_id=me.learner_id,
+        actor=me.reviewer_id,
+    )
+    return jsonify(outcome_json(outcome)), 201
+
+
+@bp.get("/me")
+@requires()
+def me_json() -> Any:
+    me = current()
+    data = {
+        "id": me.id,
+        "email": me.email,
+        "name": me.name,
+        "role": me.role,
+        "reviewer_role": me.reviewer_role,
+        "portfolio_public": me.portfolio_public,
+        "portfolio_url": f"{issuer().settings.public_url}/u/{me.handle}",
+    }
+    return jsonify(data)
+
+
+@bp.get("/credentials")
+@requires("learner")
+def my_credentials() -> Any:
+    me = current()
+    return jsonify(
+        credentials=[credential_json(c) for c in issuer().credentials_of(me.learner_id or 0)]
+    )
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": _when(token.created_at),
+        "last_used_at": _when(token.last_used_at),
+        "revoked_at": _when(token.revoked_at),
+    }
+
+
+@bp.get("/tokens")
+@requires()
+def list_tokens() -> Any:
+    me = current()
+    return jsonify(tokens=[token_json(t) for t in issuer().tokens_of(me.id)])
+
+
+@bp.post("/tokens")
+@requires()
+def new_token() -> Any:
+    me = current()
+    body = _json_body()
+    name = body.get("name") if isinstance(body, dict) else None
+    with issuer().db.write() as db:
+        token, record = create_token(db, me.id, str(name or ""), issuer().clock())
+        data = token_json(record) | {"token": token}
+    return jsonify(data), 201
+
+
+@bp.delete("/tokens/<int:token_id>")
+@requires()
+def delete_token(token_id: int) -> Any:
+    me = current()
+    with issuer().db.write() as db:
+        record = revoke_token(db, me.id, token_id, issuer().clock())
+        data = token_json(record)
+    return jsonify(data)
+
+
+@bp.post("/admin/issue")
+@requires("admin")
+def admin_issue() -> Any:
+    """Issue by hand from a complete bundle (reviews and rubric scores included)."""
+    me = current()
+    outcome = issuer().issue(_json_body(), actor=me.reviewer_id)
+    return jsonify(outcome_json(outcome)), (201 if outcome.created else 200)
+
+
+def log_json(entry: IssuanceLog) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": _when(entry.at),
+        "event": entry.event,
+        "actor": entry.actor,
+        "credential": entry.credential_id,
+        "detail": entry.detail,
+    }
+
+
+@bp.get("/admin/log")
+@requires("admin")
+def admin_log() -> Any:
+    return jsonify(entries=[log_json(e) for e in issuer().log()])
+
+
+@bp.post("/admin/keys/rotate")
+@requires("admin")
+def admin_rotate() -> Any:
+    me = current()
+    body = request.get_json(silent=True) or {}
+    alg = body.get("alg") if isinstance(body, dict) else None
+    if alg is not None and alg not in ALGORITHMS:
+        raise InvalidRequestError(f"alg must be one of {', '.join(ALGORITHMS)}", "$.alg")
+    key = issuer().rotate_keys(alg, actor=me.reviewer_id)
+    return jsonify(key_id=key.key_id, alg=key.alg, created=key.created)

@@ -1,0 +1,641 @@
+"""``GET /openapi.json``: the whole JSON API, described as OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from issuer.web.public import issuer
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "path"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "path": {"type": ["string", "null"]},
+                "problems": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "message"],
+                        "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "result": {"$ref": "#/components/schemas/VerificationResult"},
+    },
+}
+RULE_RESULT = {
+    "type": "object",
+    "required": ["id", "kind", "status", "measured", "threshold", "reason", "progress"],
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"type": "string"},
+        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "measured": {"type": ["number", "string", "null"]},
+        "threshold": {"type": ["number", "string", "null"]},
+        "reason": {"type": "string"},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "seed": {"type": "string"},
+        "awaits": {"type": "string"},
+        "rules": {"type": "array", "items": {"$ref": "#/components/schemas/RuleResult"}},
+    },
+}
+VERDICT = {
+    "type": "object",
+    "required": [
+        "milestone",
+        "met",
+        "status",
+        "progress",
+        "rules",
+        "rules_digest",
+        "evidence_digest",
+    ],
+    "properties": {
+        "milestone": {"type": "string"},
+        "met": {"type": "boolean"},
+        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "progress": {"type": "number", "minimum": 0, "maximum": 1},
+        "rules": {"type": "array", "items": {"$ref": "#/components/schemas/RuleResult"}},
+        "rules_digest": {"type": "string"},
+        "evidence_digest": {"type": "string"},
+    },
+}
+SHARE = {
+    "type": "object",
+    "required": [
+        "verify_url",
+        "certificate_pdf",
+        "badge_png",
+        "badge_svg",
+        "embed_html",
+        "linkedin_url",
+    ],
+    "properties": {
+        k: {"type": "string"}
+        for k in (
+            "verify_url",
+            "certificate_pdf",
+            "badge_png",
+            "badge_svg",
+            "embed_html",
+            "linkedin_url",
+        )
+    },
+}
+CREDENTIAL_VIEW = {
+    "type": "object",
+    "required": ["id", "credential", "jwt", "verify_url", "revoked", "share"],
+    "properties": {
+        "id": {"type": "string"},
+        "credential": {
+            "type": "object",
+            "description": "The OB 3.0 credential (JWT claims removed)",
+        },
+        "jwt": {"type": "string", "description": "The compact VC-JWT"},
+        "verify_url": {"type": "string"},
+        "revoked": {"type": "boolean"},
+        "share": {"$ref": "#/components/schemas/Share"},
+    },
+}
+VERIFICATION = {
+    "type": "object",
+    "required": ["verified", "state", "checked_at", "checks", "credential", "errors"],
+    "properties": {
+        "verified": {"type": "boolean"},
+        "state": {"enum": ["verified", "not verified", "unknown", "unreadable"]},
+        "checked_at": {"type": "string"},
+        "checks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["check", "status", "detail"],
+                "properties": {
+                    "check": {"type": "string"},
+                    "status": {"enum": ["pass", "fail", "skip", "unknown", "warn"]},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+        "credential": {"type": ["object", "null"]},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
+}
+SUBMISSION = {
+    "type": "object",
+    "required": ["id", "milestone", "status", "progress", "created_at", "verdict"],
+    "properties": {
+        "id": {"type": "integer"},
+        "milestone": {"type": "string"},
+        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "progress": {"type": "number"},
+        "created_at": {"type": "string"},
+        "verdict": {"$ref": "#/components/schemas/Verdict"},
+        "evidence": {"type": "object"},
+        "awaiting": {"type": "object", "additionalProperties": {"type": "string"}},
+        "reviews": {"type": "array", "items": {"$ref": "#/components/schemas/Review"}},
+    },
+}
+REVIEW = {
+    "type": "object",
+    "required": ["id", "kind", "reviewer", "role", "verdict", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string"},
+        "reviewer": {"type": "string"},
+        "role": {"enum": ["peer", "mentor", "expert"]},
+        "verdict": {"enum": ["pass", "fail"]},
+        "score": {"type": ["number", "null"]},
+        "minutes": {"type": ["number", "null"]},
+        "items": {"type": ["array", "null"], "items": {"type": "string"}},
+        "comment": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
+    },
+}
+REVIEW_REQUEST = {
+    "type": "object",
+    "required": ["kind"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"type": "string", "description": "a sign-off kind or rubric id of the milestone"},
+        "verdict": {"enum": ["pass", "fail"]},
+        "score": {"type": "number", "minimum": 0, "maximum": 100},
+        "minutes": {"type": "number", "minimum": 0},
+        "comment": {"type": "string", "maxLength": 4000},
+        "items": {"type": "array", "items": {"type": "string"}, "description": "rubric items met"},
+    },
+}
+OUTCOME = {
+    "type": "object",
+    "required": ["submission", "verdict", "issued", "credential", "created"],
+    "properties": {
+        "submission": {"type": "integer"},
+        "verdict": {"$ref": "#/components/schemas/Verdict"},
+        "issued": {"type": "boolean"},
+        "credential": {
+            "oneOf": [{"$ref": "#/components/schemas/CredentialView"}, {"type": "null"}]
+        },
+        "created": {"type": "boolean"},
+    },
+}
+TOKEN = {
+    "type": "object",
+    "required": ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "prefix": {"type": "string"},
+        "created_at": {"type": "string"},
+        "last_used_at": {"type": ["string", "null"]},
+        "revoked_at": {"type": ["string", "null"]},
+        "token": {"type": "string", "description": "shown once, at creation"},
+    },
+}
+
+
+def _json(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {
+        400: "Bad request",
+        401: "No or unknown bearer token",
+        403: "Not allowed for this account",
+        404: "Not found",
+        409: "Conflict",
+        413: "Body too large",
+        422: "Invalid content",
+    }
+    return {str(code): _json("Error", names[code]) for code in codes}
+
+
+def _body(schema: str | dict[str, Any]) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"} if isinstance(schema, str) else schema
+    return {"required": True, "content": {"application/json": {"schema": ref}}}
+
+
+ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+INT_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+BEARER = [{"bearer": []}]
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "OK"}}}},
+        "/.well-known/jwks.json": {
+            "get": {
+                "summary": "The issuer's public keys (JWKS)",
+                "responses": {
+                    "200": {
+                        "description": "JWKS",
+                        "content": {
+                            "application/json": {"schema": {"type": "object", "required": ["keys"]}}
+                        },
+                    }
+                },
+            }
+        },
+        "/.well-known/did.json": {
+            "get": {
+                "summary": "The issuer's did:web document",
+                "responses": {
+                    "200": {
+                        "description": "DID document",
+                        "content": {
+                            "application/did+json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id", "verificationMethod"],
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/status/{id}": {
+            "get": {
+                "summary": "A signed status-list credential (VC-JWT)",
+                "parameters": ID,
+                "responses": {
+                    "200": {
+                        "description": "JWT",
+                        "content": {"application/vc+jwt": {"schema": {"type": "string"}}},
+                    },
+                    "304": {"description": "Not modified"},
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/v1/verify": {
+            "post": {
+                "summary": "Verify any artefact",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["credential"],
+                                "properties": {
+                                    "credential": {"type": ["string", "object"]},
+                                    "email": {"type": "string"},
+                                },
+                            }
+                        },
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "email": {"type": "string"},
+                                },
+                            }
+                        },
+                    },
+                },
+                "responses": {"200": _json("VerificationResult"), **_errors(400, 413, 422)},
+            }
+        },
+        "/api/v1/credentials/{id}": {
+            "get": {
+                "summary": "A credential (JSON and JWT)",
+                "parameters": ID,
+                "responses": {"200": _json("CredentialView"), **_errors(404)},
+            }
+        },
+        "/api/v1/credentials/{id}/certificate.pdf": {
+            "get": {
+                "summary": "The signed PDF certificate",
+                "parameters": ID,
+                "responses": {
+                    "200": {
+                        "description": "PDF",
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/v1/credentials/{id}/badge.png": {
+            "get": {
+                "summary": "The baked badge (PNG)",
+                "parameters": ID,
+                "responses": {
+                    "200": {
+                        "description": "PNG",
+                        "content": {
+                            "image/png": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/v1/credentials/{id}/badge.svg": {
+            "get": {
+                "summary": "The baked badge (SVG)",
+                "parameters": ID,
+                "responses": {
+                    "200": {
+                        "description": "SVG",
+                        "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(404),
+                },
+            }
+        },
+        "/api/v1/credentials/{id}/revoke": {
+            "post": {
+                "summary": "Revoke (admin)",
+                "security": BEARER,
+                "parameters": ID,
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {
+                            "reason": {"type": "string", "minLength": 1, "maxLength": 1000}
+                        },
+                    }
+                ),
+                "responses": {
+                    "200": {
+                        "description": "Revoked",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id", "revoked", "revoked_at", "reason"],
+                                }
+                            }
+                        },
+                    },
+                    **_errors(400, 401, 403, 404),
+                },
+            }
+        },
+        "/api/v1/credentials": {
+            "get": {
+                "summary": "My credentials (learner)",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["credentials"],
+                                    "properties": {
+                                        "credentials": {
+                                            "type": "array",
+                                            "items": {
+                                                "$ref": "#/components/schemas/CredentialView"
+                                            },
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/api/v1/submissions": {
+            "get": {
+                "summary": "Learner: mine; reviewer: waiting for my sign-off; admin: all",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["submissions"],
+                                    "properties": {
+                                        "submissions": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Submission"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401),
+                },
+            },
+            "post": {
+                "summary": "Submit evidence (learner); issues when met",
+                "security": BEARER,
+                "requestBody": _body("EvidenceBundle"),
+                "responses": {
+                    "201": _json("Outcome", "Judged (and issued when met)"),
+                    **_errors(400, 401, 403, 413, 422),
+                },
+            },
+        },
+        "/api/v1/submissions/{id}": {
+            "get": {
+                "summary": "A submission with its verdict and sign-offs",
+                "security": BEARER,
+                "parameters": INT_ID,
+                "responses": {"200": _json("Submission"), **_errors(401, 404)},
+            }
+        },
+        "/api/v1/submissions/{id}/reviews": {
+            "post": {
+                "summary": "Record a sign-off or rubric scoring (reviewer)",
+                "security": BEARER,
+                "parameters": INT_ID,
+                "requestBody": _body("ReviewRequest"),
+                "responses": {
+                    "201": _json("Outcome", "Recorded and judged again"),
+                    **_errors(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
+        "/api/v1/me": {
+            "get": {
+                "summary": "The calling account",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id", "email", "name", "role"],
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401),
+                },
+            }
+        },
+        "/api/v1/tokens": {
+            "get": {
+                "summary": "My API tokens",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["tokens"],
+                                    "properties": {
+                                        "tokens": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Token"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401),
+                },
+            },
+            "post": {
+                "summary": "Create a token (shown once)",
+                "security": BEARER,
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": {"name": {"type": "string"}},
+                    }
+                ),
+                "responses": {"201": _json("Token"), **_errors(400, 401, 422)},
+            },
+        },
+        "/api/v1/tokens/{id}": {
+            "delete": {
+                "summary": "Revoke one of my tokens",
+                "security": BEARER,
+                "parameters": INT_ID,
+                "responses": {"200": _json("Token"), **_errors(401, 404)},
+            }
+        },
+        "/api/v1/admin/issue": {
+            "post": {
+                "summary": "Issue by hand from a complete bundle (admin)",
+                "security": BEARER,
+                "requestBody": _body("EvidenceBundle"),
+                "responses": {
+                    "201": _json("Outcome", "Issued"),
+                    "200": _json("Outcome", "Judged; already issued or not met"),
+                    **_errors(400, 401, 403, 413, 422),
+                },
+            }
+        },
+        "/api/v1/admin/log": {
+            "get": {
+                "summary": "The issuance log (admin)",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "required": ["entries"]}
+                            }
+                        },
+                    },
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/api/v1/admin/keys/rotate": {
+            "post": {
+                "summary": "Rotate the signing key (admin)",
+                "security": BEARER,
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["key_id", "alg", "created"],
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401, 403, 422),
+                },
+            }
+        },
+    }
+
+
+def build_spec() -> dict[str, Any]:
+    evidence = issuer().catalogue.evidence_schema()
+    # The bundle schema's $defs live under its component: rebase its local references.
+    text = json.dumps(evidence).replace('"#/$defs/', '"#/components/schemas/EvidenceBundle/$defs/')
+    evidence = json.loads(text)
+    for key in ("$schema", "$id"):
+        evidence.pop(key, None)
+    spec = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vouch API",
+            "version": "1.0.0",
+            "description": "Issue, verify and manage Open Badges 3.0 credentials for milestones.",
+        },
+        "servers": [{"url": issuer().settings.public_url}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "vch_… API token"}
+            },
+            "schemas": {
+                "Error": ERROR,
+                "RuleResult": RULE_RESULT,
+                "Verdict": VERDICT,
+                "Share": SHARE,
+                "CredentialView": CREDENTIAL_VIEW,
+                "VerificationResult": VERIFICATION,
+                "Submission": SUBMISSION,
+                "Review": REVIEW,
+                "ReviewRequest": REVIEW_REQUEST,
+                "Outcome": OUTCOME,
+                "Token": TOKEN,
+                "EvidenceBundle": evidence,
+            },
+        },
+        "paths": _paths(),
+    }
+    return spec
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Any:
+    """Built once per app (it embeds the evidence schema of that app's catalogue)."""
+    spec = current_app.extensions.get("vouch.openapi")
+    if spec is None:
+        spec = current_app.extensions["vouch.openapi"] = build_spec()
+    return jsonify(spec)
