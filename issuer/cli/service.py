@@ -273,3 +273,97 @@ def _write(path: str, data: bytes) -> None:
 
 
 COMMANDS += [certificate_command, badge_command]
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts: learners, reviewers (peer, mentor, expert) and admins."""
+
+
+@users_group.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["learner", "reviewer", "admin"]),
+    default="learner",
+    show_default=True,
+)
+@click.option(
+    "--reviewer-role",
+    type=click.Choice(["peer", "mentor", "expert"]),
+    default=None,
+    help="Required for reviewers.",
+)
+@click.password_option(
+    "--password", prompt="Password", help="At least 10 characters (prompted if omitted)."
+)
+def users_add(email: str, name: str, role: str, reviewer_role: str | None, password: str) -> None:
+    """Create an account."""
+    from issuer.accounts import create_user
+
+    with issuer_errors():
+        service = ready_issuer()
+        with service.db.write() as db:
+            user = create_user(
+                db,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                reviewer_role=reviewer_role,
+                now=service.clock(),
+            )
+            role_text = f"{user.role} ({reviewer_role})" if reviewer_role else user.role
+            summary = f"{user.id}  {user.email}  {role_text}"
+    click.echo(f"created: {summary}")
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def users_list(as_json: bool) -> None:
+    """Every account (no secrets)."""
+    from sqlalchemy import select
+
+    from issuer.db.models import User
+
+    with issuer_errors(as_json):
+        service = ready_issuer()
+        with service.db.read() as db:
+            users = [
+                (u.id, u.email, u.name, u.role, u.reviewer_role)
+                for u in db.scalars(select(User).order_by(User.id))
+            ]
+    if as_json:
+        emit_json(
+            [
+                {"id": i, "email": e, "name": n, "role": r, "reviewer_role": rr}
+                for i, e, n, r, rr in users
+            ]
+        )
+        return
+    for i, e, n, r, rr in users:
+        click.echo(f"{i:>4}  {e:<32} {r}{f' ({rr})' if rr else ''}  {n}")
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def users_token(email: str, name: str) -> None:
+    """Create an API token for the account EMAIL; printed once, stored only as a hash."""
+    from sqlalchemy import select
+
+    from issuer.accounts import create_token
+    from issuer.db.models import User
+
+    with issuer_errors():
+        service = ready_issuer()
+        with service.db.write() as db:
+            user = db.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+            if user is None:
+                raise NotFoundError(f"no account {email!r}")
+            token, _ = create_token(db, user.id, name, service.clock())
+    click.echo(token)
+
+
+COMMANDS.append(users_group)
