@@ -7,6 +7,7 @@ an ``<openbadges:credential verify="…"/>`` element right after the opening ``<
 
 from __future__ import annotations
 
+import re
 import struct
 import textwrap
 import zlib
@@ -50,8 +51,14 @@ def badge_svg(milestone: Milestone) -> str:
     )
 
 
+_BAKED = re.compile(
+    r"\s*<openbadges:credential\b[^>]*?(?:/>|>.*?</openbadges:credential>)", re.DOTALL
+)
+
+
 def bake_svg(svg: str, token: str) -> str:
-    """The SVG with the credential baked in (OB 3.0 §5.3.2)."""
+    """The SVG with the credential baked in (OB 3.0 §5.3.2); an earlier baking is replaced."""
+    svg = _BAKED.sub("", svg)
     start = svg.index("<svg")
     end = svg.index(">", start)
     opening = svg[start:end]

@@ -176,12 +176,15 @@ class CertificateRenderer:
         return self.sign(pdf)
 
     def sign(self, pdf: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
+        # Ed25519 signatures are defined over SHA-512 (RFC 8419); the others use SHA-256.
+        ed = isinstance(self.signing.signing_key, ed25519.Ed25519PrivateKey)
         meta = signers.PdfSignatureMetadata(
             field_name="VouchIssuerSignature",
-            md_algorithm="sha256",
+            md_algorithm="sha512" if ed else "sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
             reason="Certificate issued by Vouch",
         )

@@ -128,6 +128,7 @@ def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def _itxt(body: bytes) -> tuple[bytes, str]:
+    """Keyword and text of a baked-badge iTXt chunk (``openbadgecredential``/``openbadges``)."""
     keyword, _, rest = body.partition(b"\x00")
     if len(rest) < 2:
         raise Unreadable("malformed iTXt chunk")
@@ -143,8 +144,11 @@ def _itxt(body: bytes) -> tuple[bytes, str]:
 
 
 def from_png(data: bytes) -> Artefact:
-    for kind, body in _png_chunks(data):
-        if kind == b"iTXt":
+    chunks = _png_chunks(data)
+    if not chunks or chunks[-1][0] != b"IEND":
+        raise Unreadable("PNG is truncated (no IEND chunk)")
+    for kind, body in chunks:
+        if kind == b"iTXt" and body.split(b"\x00", 1)[0] in (OB3_KEYWORD, OB2_KEYWORD):
             keyword, text = _itxt(body)
             if keyword == OB3_KEYWORD:
                 found = _from_baked(text, "baked PNG (Open Badges 3.0)")
@@ -168,7 +172,8 @@ def from_svg(data: bytes) -> Artefact:
     from defusedxml.common import DefusedXmlException
 
     try:
-        root = ElementTree.parse(io.BytesIO(data), forbid_dtd=True).getroot()
+        # A DOCTYPE is common in SVG files; entities and external references stay forbidden.
+        root = ElementTree.parse(io.BytesIO(data), forbid_dtd=False).getroot()
     except (DefusedXmlException, ElementTree.ParseError) as exc:
         raise Unreadable(f"SVG cannot be parsed safely: {exc}") from None
     for namespace, tag, version in (

@@ -158,6 +158,13 @@ class Verifier:
         except TokenError as exc:
             run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
             return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
+        if ("vc" in payload and not isinstance(payload["vc"], dict)) or "vp" in payload:
+            run.add(
+                "decoding",
+                CheckStatus.FAIL,
+                "a vc claim must hold a credential object; vp is not a credential",
+            )
+            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
         legacy = isinstance(payload.get("vc"), dict)
         credential = payload["vc"] if legacy else {
             k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS

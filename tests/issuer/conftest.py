@@ -58,16 +58,16 @@ def make_issuer(tmp_path, database_url) -> Iterator[Callable[..., Issuer]]:
     built: list[Issuer] = []
 
     def make(alg: str = "ES256", **overrides) -> Issuer:
-        settings = Settings(
-            instance_path=tmp_path / "instance",
-            database_url=database_url,
-            keys_dir=tmp_path / "keys",
-            public_url=PUBLIC_URL,
-            issuer_name="Vouch Test Issuer",
-            key_passphrase=PASSPHRASE,
-            admin_token="admin-secret-token",
-            **overrides,
-        )
+        defaults = {
+            "instance_path": tmp_path / "instance",
+            "database_url": database_url,
+            "keys_dir": tmp_path / "keys",
+            "public_url": PUBLIC_URL,
+            "issuer_name": "Vouch Test Issuer",
+            "key_passphrase": PASSPHRASE,
+            "admin_token": "admin-secret-token",
+        }
+        settings = Settings(**(defaults | overrides))
         keys = KeyStore(settings.keys_dir, settings.key_passphrase)
         keys.init(settings.issuer_name, alg)
         issuer = Issuer(settings, Database(database_url), keys, load_catalogue())

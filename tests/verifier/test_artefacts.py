@@ -209,6 +209,28 @@ def test_truncated_png_is_unreadable(world, cut):
     assert "truncated" in decoding(result)
 
 
+def test_png_cut_before_iend_is_unreadable(world):
+    data = baked_png(world.jwt)
+    assert data.endswith(chunk(b"IEND", b""))
+    result = world.verifier.verify(data[:-12])
+    assert result.state is State.UNREADABLE
+    assert "truncated" in decoding(result)
+
+
+def test_unrelated_compressed_itxt_does_not_hide_the_badge(world):
+    xmp = chunk(b"iTXt", itxt(b"XML:com.adobe.xmp", "<x:xmpmeta/>", compressed=True))
+    badge = chunk(b"iTXt", itxt(b"openbadgecredential", world.jwt))
+    result = world.verifier.verify(png(xmp, badge))
+    assert_verified(result)
+    assert "baked PNG (Open Badges 3.0)" in decoding(result)
+
+
+def test_unrelated_uncompressed_itxt_before_the_badge_is_skipped(world):
+    comment = chunk(b"iTXt", itxt(b"Comment", "made by a test"))
+    badge = chunk(b"iTXt", itxt(b"openbadgecredential", world.jwt))
+    assert_verified(world.verifier.verify(png(comment, badge)))
+
+
 # -- baked SVG --------------------------------------------------------------------------------
 
 
@@ -235,11 +257,9 @@ def test_svg_with_external_entity_is_unreadable_and_reads_nothing(world):
 
 
 def test_svg_with_entity_expansion_bomb_is_unreadable(world):
-    laughs = "".join(
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10)
-    )
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
     data = (
-        f"<?xml version=\"1.0\"?><!DOCTYPE svg [{laughs}]>"
+        f'<?xml version="1.0"?><!DOCTYPE svg [{laughs}]>'
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="{OB3_SVG_NS}">'
         "<openbadges:credential>&l9;</openbadges:credential></svg>"
     ).encode()

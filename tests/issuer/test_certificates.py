@@ -1,0 +1,592 @@
+"""The PDF certificate: QR code, embedded credential, pyHanko signature, metadata, rendering.
+
+One SQLite issuer per module issues the credentials; every distinct PDF is rendered once
+(WeasyPrint is the slow part). Page text and the QR code are read with poppler and zbar, the
+attachment with pypdf and the signature with pyHanko's own validator, so none of these checks
+goes through the code under test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import shutil
+import socket
+import subprocess
+import unicodedata
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import BooleanObject
+
+from criteria import load_catalogue
+from issuer.app import create_app, verifier_options
+from issuer.certificates import CERTIFICATE_DIR, AssetFetcher, CertificateRenderer
+from issuer.config import Settings
+from issuer.db import Database
+from issuer.keystore import KeyStore
+from issuer.service import Issuer
+from tests.criteria.bundles import meeting_bundle
+from verifier import CheckStatus, State, Verifier, WsgiFetcher
+
+CATALOGUE = load_catalogue()
+PUBLIC_URL = "https://vouch.test"
+ISSUER_NAME = "Vouch Test Issuer"
+PASSPHRASE = "certificate-tests-passphrase"
+UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
+PDF_CHECKS = ("PDF signature", "PDF signer", "PDF contents")
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+HOSTILE_NAMES = [
+    "<script>alert(1)</script>",
+    '<img src="http://127.0.0.1:9/x">',
+    '"; background: url(file:///etc/passwd); x:"',
+    "url(file:///etc/passwd)",
+    "<link rel=stylesheet href=file:///etc/passwd>",
+]
+#: name → the font family that must draw it (DejaVu has no CJK; Droid Sans Fallback has).
+INTERNATIONAL_NAMES = {
+    "Zoë Ñúñez-Ørsted": "DejaVu",
+    "Мария Склодовская": "DejaVu",
+    "محمد بن موسى الخوارزمي": "DejaVu",
+    "李白": "Droid-Sans-Fallback",
+    "宮崎駿": "Droid-Sans-Fallback",
+}
+LONG_NAME = ("Maximiliana Theodora Wilhelmina " * 4)[:119] + "Z"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def build_issuer(root: Path, alg: str = "ES256") -> Issuer:
+    """An issuer on its own SQLite file and key store, as tests/issuer/conftest.py builds one."""
+    url = f"sqlite:///{root / 'vouch.sqlite3'}"
+    settings = Settings(
+        instance_path=root / "instance",
+        database_url=url,
+        keys_dir=root / "keys",
+        public_url=PUBLIC_URL,
+        issuer_name=ISSUER_NAME,
+        key_passphrase=PASSPHRASE,
+        admin_token="admin-secret-token",
+    )
+    keys = KeyStore(settings.keys_dir, settings.key_passphrase)
+    keys.init(settings.issuer_name, alg)
+    issuer = Issuer(settings, Database(url), keys, CATALOGUE)
+    issuer.db.upgrade()
+    issuer.sync()
+    return issuer
+
+
+def issue(issuer: Issuer, name: str, milestone: str = "foundation-mastery"):
+    """A new credential for a new learner called ``name``."""
+    bundle = meeting_bundle(CATALOGUE[milestone])
+    learner = f"learner-{uuid.uuid4().hex[:12]}"
+    bundle["learner"] = {"id": learner, "name": name, "email": f"{learner}@example.org"}
+    record = issuer.issue(bundle).credential
+    assert record is not None
+    return record
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} is not installed (Debian: poppler-utils / zbar-tools)")
+    return path
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    run = subprocess.run(
+        [require("pdftotext"), "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+    )
+    return run.stdout.decode("utf-8")
+
+
+def compact(text: str) -> str:
+    """NFKC, no whitespace, no format characters (pdftotext wraps RTL runs in U+202B/U+202C)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+def attachment(pdf: bytes) -> bytes:
+    files = PdfReader(io.BytesIO(pdf)).attachments
+    assert list(files) == ["credential.jwt"]
+    (data,) = files["credential.jwt"]
+    return data
+
+
+def catalog(pdf: bytes):
+    return PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+
+
+def drawn_characters(pdf: bytes) -> dict[str, set[str]]:
+    """Font name → the characters its ToUnicode map gives for real glyphs (not .notdef)."""
+    fonts: dict[str, set[str]] = {}
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    for font in page["/Resources"]["/Font"].values():
+        font = font.get_object()
+        cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+        chars: set[str] = set()
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+            for glyph, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+                if int(glyph, 16) != 0:
+                    chars |= set(bytes.fromhex(text).decode("utf-16-be"))
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.S):
+            for low, high, first in re.findall(
+                r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+            ):
+                start = ord(bytes.fromhex(first).decode("utf-16-be"))
+                for offset, glyph in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                    if glyph != 0:
+                        chars.add(chr(start + offset))
+        fonts[str(font["/BaseFont"])] = chars
+    return fonts
+
+
+def validate_with_pyhanko(pdf: bytes, issuer: Issuer):
+    """pyHanko's verdict, trusting exactly the issuer's certificate."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = asn1_x509.Certificate.load(
+        issuer.keys.certificate().public_bytes(serialization.Encoding.DER)
+    )
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    (signature,) = reader.embedded_signatures
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    return signature, validate_pdf_signature(signature, context)
+
+
+def statuses(result) -> dict[str, CheckStatus]:
+    return {c.check: c.status for c in result.checks}
+
+
+def assert_pdf_verified(result) -> None:
+    assert result.state is State.VERIFIED, result.checks
+    for name in PDF_CHECKS:
+        assert statuses(result)[name] is CheckStatus.PASS, result.checks
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """Two credentials of one issuer and their PDFs, rendered once for the whole module."""
+    issuer = build_issuer(tmp_path_factory.mktemp("certificates"))
+    app = create_app(issuer=issuer)
+    first = issue(issuer, "Ada Lovelace")
+    second = issue(issuer, "Grace Hopper")
+    yield SimpleNamespace(
+        issuer=issuer,
+        app=app,
+        client=app.test_client(),
+        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer)),
+        record=first,
+        other=second,
+        pdf=issuer.certificate_pdf(first.id),
+        other_pdf=issuer.certificate_pdf(second.id),
+    )
+    issuer.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def attacker(tmp_path_factory):
+    """A renderer with someone else's key and a certificate claiming the issuer's name."""
+    root = tmp_path_factory.mktemp("attacker")
+    keys = KeyStore(root / "keys", "attacker-passphrase-0000")
+    keys.init(ISSUER_NAME, "ES256")
+    return CertificateRenderer(keys, root / "cache")
+
+
+# -- QR code, attachment, our verifier ----------------------------------------------------------
+
+
+def test_qr_code_decodes_to_the_verify_url(world, tmp_path):
+    pdftoppm, zbarimg = require("pdftoppm"), require("zbarimg")
+    (tmp_path / "certificate.pdf").write_bytes(world.pdf)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "150", "-singlefile", "certificate.pdf", "page"],
+        cwd=tmp_path,
+        check=True,
+    )
+    decoded = subprocess.run(
+        [zbarimg, "--raw", "-q", str(tmp_path / "page.png")], capture_output=True, check=True
+    )
+    assert decoded.stdout.decode().strip() == world.issuer.verify_url(world.record.id)
+    assert world.issuer.verify_url(world.record.id) == (
+        f"{PUBLIC_URL}/v/{world.record.id.removeprefix('urn:uuid:')}"
+    )
+
+
+def test_attachment_is_the_credential_jwt(world):
+    assert attachment(world.pdf).decode("utf-8") == world.record.jwt
+
+
+def test_the_verifier_verifies_the_pdf(world):
+    assert_pdf_verified(world.verifier.verify(world.pdf))
+
+
+def test_page_text_shows_the_learner_badge_and_credential_id(world, tmp_path):
+    text = compact(pdf_text(world.pdf, tmp_path))
+    for shown in ("Ada Lovelace", "Foundation Master", world.record.id, ISSUER_NAME):
+        assert compact(shown) in text
+
+
+# -- the signature, as pyHanko sees it ------------------------------------------------------------
+
+
+def test_pyhanko_finds_the_signature_intact_valid_trusted_over_the_whole_file(world):
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    _, status = validate_with_pyhanko(world.pdf, world.issuer)
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    assert status.coverage is SignatureCoverageLevel.ENTIRE_FILE
+
+
+def test_signer_certificate_names_the_issuer(world):
+    signature, _ = validate_with_pyhanko(world.pdf, world.issuer)
+    cert = x509.load_der_x509_certificate(signature.signer_cert.dump())
+    (cn,) = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    assert cn.value == ISSUER_NAME == world.issuer.settings.issuer_name
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "alg",
+    ["RS256", "EdDSA"],
+)
+def test_certificates_signed_with_other_key_algorithms_validate(make_issuer, alg):
+    issuer = make_issuer(alg=alg)
+    assert issuer.keys.current().alg == alg
+    record = issue(issuer, "Ada Lovelace")
+    pdf = issuer.certificate_pdf(record.id)
+    _, status = validate_with_pyhanko(pdf, issuer)
+    assert status.intact
+    assert status.valid
+    assert status.trusted
+    verifier = Verifier(
+        WsgiFetcher(create_app(issuer=issuer), PUBLIC_URL), verifier_options(issuer)
+    )
+    assert_pdf_verified(verifier.verify(pdf))
+
+
+# -- tampering ------------------------------------------------------------------------------------
+
+
+def flip_metadata_byte(pdf: bytes) -> bytes:
+    """One character of the signed /Keywords string changed, the length kept."""
+    start = pdf.index(b"/Keywords (")
+    position = pdf.index(b"uuid", start)
+    assert position < pdf.index(b"/Contents <")  # inside the signed range, not the signature
+    return pdf[:position] + b"v" + pdf[position + 1 :]
+
+
+def test_one_changed_byte_fails_the_pdf_signature(world):
+    tampered = flip_metadata_byte(world.pdf)
+    assert len(tampered) == len(world.pdf)
+    result = world.verifier.verify(tampered)
+    assert result.state is State.NOT_VERIFIED
+    assert statuses(result)["PDF signature"] is CheckStatus.FAIL
+
+
+def test_pyhanko_finds_one_changed_byte_not_intact(world):
+    _, status = validate_with_pyhanko(flip_metadata_byte(world.pdf), world.issuer)
+    assert not status.intact  # the document digest no longer matches
+    assert not status.bottom_line
+
+
+def swap_attachment(pdf: bytes, token: str, *, incremental: bool) -> bytes:
+    """The PDF with credential.jwt replaced by ``token`` (rewritten, or appended as an update)."""
+    if incremental:
+        writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    else:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for embedded in list(writer.attachment_list):
+        embedded.delete()
+    writer.add_attachment("credential.jwt", token)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["rewritten", "incremental-update"])
+def test_a_swapped_attachment_is_not_verified(world, incremental):
+    swapped = swap_attachment(world.pdf, world.other.jwt, incremental=incremental)
+    assert attachment(swapped).decode() == world.other.jwt
+    if incremental:
+        assert swapped.startswith(world.pdf)
+    result = world.verifier.verify(swapped)
+    assert result.state is State.NOT_VERIFIED
+    assert statuses(result)["PDF signature"] is CheckStatus.FAIL
+    assert statuses(result)["PDF contents"] is CheckStatus.FAIL  # the page shows another id
+
+
+def test_genuine_credential_in_a_pdf_not_signed_by_the_issuer_is_not_verified(world, attacker):
+    data = world.issuer.certificate_data(world.other)
+    forged = attacker.render(data)
+    assert attachment(forged).decode() == world.other.jwt  # a genuine credential
+    result = world.verifier.verify(forged)
+    assert result.state is State.NOT_VERIFIED
+    assert statuses(result)["PDF signature"] is CheckStatus.PASS  # intact, but whose?
+    assert statuses(result)["PDF signer"] is CheckStatus.FAIL
+
+
+def test_another_credential_attached_and_signed_by_someone_else_is_not_verified(world, attacker):
+    page = world.issuer.certificate_data(world.record)
+    forged = attacker.render(dataclasses.replace(page, jwt=world.other.jwt))
+    result = world.verifier.verify(forged)
+    assert result.state is State.NOT_VERIFIED
+    assert statuses(result)["PDF signer"] is CheckStatus.FAIL
+    assert statuses(result)["PDF contents"] is CheckStatus.FAIL
+
+
+def test_an_unsigned_certificate_is_not_verified(world, attacker, monkeypatch):
+    monkeypatch.setattr(attacker, "sign", lambda pdf: pdf)
+    unsigned = attacker.render(world.issuer.certificate_data(world.other))
+    result = world.verifier.verify(unsigned)
+    assert result.state is State.NOT_VERIFIED
+    assert statuses(result)["PDF signature"] is CheckStatus.FAIL
+
+
+# -- metadata and accessibility -------------------------------------------------------------------
+
+
+def test_metadata_carries_the_credential_id_and_a_title(world):
+    metadata = PdfReader(io.BytesIO(world.pdf)).metadata
+    assert metadata["/Keywords"] == world.record.id
+    assert metadata["/vouchcredentialid"] == world.record.id
+    assert metadata.title == "Foundation Master: certificate for Ada Lovelace"
+
+
+def test_document_language_is_english(world):
+    assert catalog(world.pdf)["/Lang"] == "en"
+
+
+def test_pdf_is_tagged(world):
+    root = catalog(world.pdf)
+    assert root["/MarkInfo"]["/Marked"] == BooleanObject(True)
+    assert "/StructTreeRoot" in root
+
+
+# -- hostile, international and long names -------------------------------------------------------
+
+
+@pytest.fixture
+def fetches(monkeypatch):
+    """Every URL WeasyPrint asks for, and every socket connection attempted, while rendering."""
+    seen: list[str] = []
+    original = AssetFetcher.__call__
+
+    def record(self, url, *args, **kwargs):
+        seen.append(url)
+        return original(self, url, *args, **kwargs)
+
+    def no_network(self, address, *args, **kwargs):
+        seen.append(f"socket:{address}")
+        raise OSError("no network while rendering a certificate")
+
+    monkeypatch.setattr(AssetFetcher, "__call__", record)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    return seen
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_name_is_printed_literally_and_fetches_nothing(world, fetches, name, tmp_path):
+    record = issue(world.issuer, name)
+    pdf = world.issuer.certificate_pdf(record.id)
+    assert compact(name) in compact(pdf_text(pdf, tmp_path))
+    root = CERTIFICATE_DIR.resolve()
+    outside = [
+        url
+        for url in fetches
+        if not (
+            url.startswith("file://")
+            and Path(url.removeprefix("file://")).resolve().is_relative_to(root)
+        )
+    ]
+    assert outside == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        f"file://{CERTIFICATE_DIR}/../badge/badge.svg",
+        "http://127.0.0.1:9/x",
+        "https://example.org/style.css",
+        "data:text/css,body{}",
+    ],
+)
+def test_asset_fetcher_refuses_anything_outside_the_template_folder(url):
+    from weasyprint.urls import FatalURLFetchingError
+
+    with pytest.raises(FatalURLFetchingError):
+        AssetFetcher(CERTIFICATE_DIR)(url)
+
+
+def test_asset_fetcher_serves_the_template_folder():
+    response = AssetFetcher(CERTIFICATE_DIR)(f"file://{CERTIFICATE_DIR / 'certificate.css'}")
+    assert response.read() == (CERTIFICATE_DIR / "certificate.css").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def international(world):
+    """One certificate per international name, rendered once."""
+    pdfs = {}
+    for name in INTERNATIONAL_NAMES:
+        pdfs[name] = world.issuer.certificate_pdf(issue(world.issuer, name).id)
+    return pdfs
+
+
+@pytest.mark.parametrize("name", list(INTERNATIONAL_NAMES))
+def test_international_name_is_in_the_page_text(international, name, tmp_path):
+    text = compact(pdf_text(international[name], tmp_path))
+    words = name.split()
+    # pdftotext gives Arabic in logical order (poppler 22+); accept the words in visual order
+    # too (as ``pdftotext -raw`` prints them), and a fully reversed run, so that a poppler
+    # that lays RTL runs out visually still reads as the same letters in the same words.
+    forms = {compact(name), compact("".join(reversed(words))), compact(name)[::-1]}
+    assert any(form in text for form in forms), (name, text)
+
+
+@pytest.mark.parametrize("name", list(INTERNATIONAL_NAMES))
+def test_international_name_is_drawn_with_a_font_covering_its_script(international, name):
+    family = INTERNATIONAL_NAMES[name]
+    letters = set(compact(name)) - {"-"}
+    fonts = drawn_characters(international[name])
+    covering = {font: chars for font, chars in fonts.items() if family in font}
+    assert covering, sorted(fonts)
+    assert letters <= set().union(*covering.values()), (name, sorted(fonts))
+
+
+def test_long_name_fits_on_one_page(world, tmp_path):
+    assert len(LONG_NAME) == 120
+    pdf = world.issuer.certificate_pdf(issue(world.issuer, LONG_NAME).id)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+    assert compact(LONG_NAME) in compact(pdf_text(pdf, tmp_path))
+
+
+# -- the cache ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """How many times CertificateRenderer.render ran."""
+    calls: list[str] = []
+    original = CertificateRenderer.render
+
+    def counting(self, data):
+        calls.append(data.credential_id)
+        return original(self, data)
+
+    monkeypatch.setattr(CertificateRenderer, "render", counting)
+    return calls
+
+
+def test_certificate_is_rendered_once_then_served_from_the_cache(world, renders):
+    record = issue(world.issuer, "Cache Once")
+    first = world.issuer.certificate_pdf(record.id)
+    second = world.issuer.certificate_pdf(record.id)
+    assert first == second
+    assert renders == [record.id]
+
+
+def test_different_credentials_give_different_files(world):
+    assert world.pdf != world.other_pdf
+    assert attachment(world.pdf) != attachment(world.other_pdf)
+
+
+def test_a_changed_template_digest_renders_again(world, renders, monkeypatch):
+    record = issue(world.issuer, "Cache Twice")
+    world.issuer.certificate_pdf(record.id)
+    world.issuer.certificate_pdf(record.id)
+    assert renders == [record.id]
+    monkeypatch.setattr(world.issuer.certificates, "template_digest", "0" * 64)
+    world.issuer.certificate_pdf(record.id)
+    assert renders == [record.id, record.id]
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+
+
+def test_certificate_route_serves_the_pdf(world):
+    uuid_ = world.record.id.removeprefix("urn:uuid:")
+    response = world.client.get(f"/api/v1/credentials/{uuid_}/certificate.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert response.data == world.pdf
+
+
+def test_certificate_route_answers_404_json_for_an_unknown_credential(world):
+    response = world.client.get(f"/api/v1/credentials/{UNKNOWN_UUID}/certificate.pdf")
+    assert response.status_code == 404
+    assert response.is_json
+    error = response.get_json()["error"]
+    assert error["code"] == "not_found"
+    assert error["message"]
+
+
+# -- CLI ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    """``vouch init`` and one ``vouch issue`` in a fresh instance."""
+    from issuer.cli import main
+
+    root = tmp_path_factory.mktemp("cli")
+    env = {
+        "VOUCH_INSTANCE_PATH": str(root / "instance"),
+        "VOUCH_KEYS_DIR": str(root / "keys"),
+        "VOUCH_KEY_PASSPHRASE": "cli-passphrase-7f3a9c2e",
+        "VOUCH_PUBLIC_URL": PUBLIC_URL,
+        "VOUCH_ENV": None,
+        "VOUCH_DATABASE_URL": None,
+        "VOUCH_ISSUER_NAME": None,
+        "VOUCH_ADMIN_TOKEN": None,
+    }
+    runner = CliRunner()
+
+    def vouch(*args):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    assert vouch("init").exit_code == 0
+    issued = vouch("issue", str(EXAMPLES / "foundation-mastery.json"))
+    assert issued.exit_code == 0, issued.output
+    credential_id = re.search(r"issued: (urn:uuid:[0-9a-f-]{36})", issued.output).group(1)
+    token = re.search(r"^jwt: +(\S+)$", issued.output, re.M).group(1)
+    return SimpleNamespace(vouch=vouch, root=root, credential_id=credential_id, jwt=token)
+
+
+def test_cli_certificate_writes_the_pdf(cli):
+    output = cli.root / "certificate.pdf"
+    result = cli.vouch("certificate", cli.credential_id, "-o", str(output))
+    assert result.exit_code == 0, result.output
+    pdf = output.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert attachment(pdf).decode() == cli.jwt
+
+
+def test_cli_certificate_of_an_unknown_credential_exits_1(cli):
+    output = cli.root / "unknown.pdf"
+    result = cli.vouch("certificate", UNKNOWN_UUID, "-o", str(output))
+    assert result.exit_code == 1
+    assert not output.exists()
