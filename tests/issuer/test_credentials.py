@@ -208,3 +208,41 @@ def test_bitstring_round_trip_and_bomb_refused():
     bomb = bitstring.encode(bytes(64 * 1024 * 1024))
     with pytest.raises(bitstring.BitstringError, match="expands beyond"):
         bitstring.decode(bomb)
+
+
+def test_compiled_schema_agrees_with_the_reference_validator():
+    """The fast path may only ever say "valid" where jsonschema does too."""
+    from verifier.schemas import _compiled, validator
+
+    examples = [
+        json.loads((VECTORS / "ob3-examples" / f"{name}.json").read_text())
+        for name in ("D1-basic-openbadgecredential", "D2-complete-openbadgecredential")
+    ]
+    samples = [built(m.id) for m in CATALOGUE] + examples
+    broken = []
+    for sample in samples:
+        for mutate in (
+            lambda c: c.pop("issuer"),
+            lambda c: c.__setitem__("type", ["VerifiableCredential"]),
+            lambda c: c["credentialSubject"].__setitem__("type", ["Nope"]),
+            lambda c: c.__setitem__("@context", ["https://www.w3.org/ns/credentials/v2"]),
+            lambda c: c.__setitem__("credentialSchema", {"id": 1}),
+        ):
+            changed = json.loads(json.dumps(sample))
+            mutate(changed)
+            broken.append(changed)
+    for credential in samples + broken:
+        reference_valid = validator().is_valid(credential)
+        try:
+            _compiled(ACHIEVEMENT_URL)(credential)
+            fast_valid = True
+        except Exception:
+            fast_valid = False
+        assert fast_valid <= reference_valid
+        assert schema_errors(credential) == [] if reference_valid else schema_errors(credential)
+    assert sum(validator().is_valid(c) for c in broken) == 0
+
+
+ACHIEVEMENT_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
