@@ -28,4 +28,4 @@ lint: $(BIN)/python
 
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python bench/criteria.py
+	$(BIN)/python bench/run.py --postgres

@@ -70,7 +70,8 @@ class Issued:
     credential: Credential | None
     #: False when the credential already existed (an idempotent retry).
     created: bool
-    submission_id: int
+    #: None when nothing was recorded (a bulk re-run skipping what is already issued).
+    submission_id: int | None
 
 
 class Issuer:
@@ -189,14 +190,22 @@ class Issuer:
         )
         return sorted(rows)
 
-    def issue(self, bundle: bytes | str | Mapping[str, Any], *, actor: str = "cli") -> Issued:
+    def issue(
+        self,
+        bundle: bytes | str | Mapping[str, Any],
+        *,
+        actor: str = "cli",
+        skip_held: bool = False,
+    ) -> Issued:
         """Evaluate a bundle and, when it meets its milestone, issue (or return) the credential.
 
         ``held`` is always filled from the learner's live credentials: a bundle cannot claim a
-        prerequisite. Raises ``EvidenceError`` for an invalid bundle.
+        prerequisite. With ``skip_held`` a learner who already holds the milestone is answered
+        with the existing credential and nothing is recorded (bulk re-runs). Raises
+        ``EvidenceError`` for an invalid bundle.
         """
         evidence = self.catalogue.parse(bundle)
-        return self._retrying(lambda: self._issue_once(dict(evidence.raw), actor))
+        return self._retrying(lambda: self._issue_once(dict(evidence.raw), actor, skip_held))
 
     @staticmethod
     def _retrying(attempt: Callable[[], Issued]) -> Issued:
@@ -210,11 +219,16 @@ class Issuer:
                     raise
         raise AssertionError("unreachable")
 
-    def _issue_once(self, bundle: dict[str, Any], actor: str) -> Issued:
+    def _issue_once(self, bundle: dict[str, Any], actor: str, skip_held: bool = False) -> Issued:
         now = self.clock()
         with self.db.write() as session:
             learner = self._learner(session, bundle["learner"], now)
             bundle.pop("held", None)  # filled from the database when judged
+            existing = self._live(session, learner.id, bundle["milestone"]) if skip_held else None
+            if existing is not None:
+                held = bundle | {"held": self.held(session, learner.id)}
+                verdict = self.catalogue.evaluate(self.catalogue.parse(held))
+                return Issued(verdict, existing, False, None)
             submission = Submission(
                 learner_id=learner.id, milestone_id=bundle["milestone"], bundle=bundle,
                 bundle_digest="", rules_digest="", status="", verdict={}, created_at=now,

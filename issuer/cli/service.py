@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -367,3 +368,47 @@ def users_token(email: str, name: str) -> None:
 
 
 COMMANDS.append(users_group)
+
+
+@click.command("issue-bulk")
+@click.argument("jsonl", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def issue_bulk_command(jsonl: str, as_json: bool) -> None:
+    """Issue from many bundles, one JSON object per line, with a progress bar.
+
+    Resumable: every bundle is its own transaction and issuance is idempotent, so running the
+    same file again after an interruption issues what is missing and duplicates nothing.
+    """
+    from criteria import EvidenceError
+
+    _setup_logging()
+    counts = {"issued": 0, "already issued": 0, "not met": 0, "invalid": 0}
+    problems: list[str] = []
+    with issuer_errors(as_json):
+        service = ready_issuer()
+        with open(jsonl, "rb") as handle:
+            lines = handle.readlines()
+        with click.progressbar(lines, label="issuing", file=sys.stderr) as bar:
+            for number, line in enumerate(bar, 1):
+                if not line.strip():
+                    continue
+                try:
+                    outcome = service.issue(line, actor="bulk", skip_held=True)
+                except EvidenceError as exc:
+                    counts["invalid"] += 1
+                    problems.append(f"line {number}: {exc.problems[0]}")
+                    continue
+                if outcome.credential is None:
+                    counts["not met"] += 1
+                else:
+                    counts["issued" if outcome.created else "already issued"] += 1
+    if as_json:
+        emit_json(counts | {"problems": problems})
+    else:
+        click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+        for problem in problems[:20]:
+            click.echo(f"  {problem}", err=True)
+    raise SystemExit(EXIT_INVALID if counts["invalid"] else EXIT_OK)
+
+
+COMMANDS.append(issue_bulk_command)

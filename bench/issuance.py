@@ -1,0 +1,73 @@
+"""Issuance throughput: end to end (criteria → credential → schema check → sign → self-verify →
+store) against the limit of the same run, one raw ``cryptography`` signature plus one raw
+verification per credential.
+
+    python bench/issuance.py [--count N] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from common import best_of, learner_bundles, rate, throwaway_issuer
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+
+def crypto_limit(samples: int = 2000) -> float:
+    """Credentials per second if signing and verifying were all there is (ES256)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key()
+    message = b"x" * 3000  # about the size of a credential's signing input
+    signature = key.sign(message, ec.ECDSA(hashes.SHA256()))
+
+    def both() -> None:
+        for _ in range(samples):
+            key.sign(message, ec.ECDSA(hashes.SHA256()))
+            public.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+
+    return best_of(3, both, samples)
+
+
+def measure(backend: str, count: int) -> dict[str, float]:
+    with throwaway_issuer(backend) as issuer:
+        bundles = [json.dumps(b).encode() for b in learner_bundles(count)]
+        for warm in learner_bundles(20, offset=10**6):
+            issuer.issue(warm)
+        tenth = max(count // 10, 1)
+        first = rate(
+            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in bundles[:tenth]], tenth
+        )
+        middle = bundles[tenth:-tenth]
+        bulk = rate(
+            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in middle], len(middle)
+        )
+        last = rate(
+            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in bundles[-tenth:]],
+            tenth,
+        )
+    return {"first_tenth": first, "bulk": bulk, "last_tenth": last}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    args = parser.parse_args()
+    limit = crypto_limit()
+    print(
+        f"limit: one ES256 sign + one verify per credential = {limit:,.0f} credentials/s (one core)"
+    )
+    for backend in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
+        figures = measure(backend, args.count)
+        print(
+            f"{backend:<10} issued {args.count:,}: first tenth {figures['first_tenth']:,.0f}/s, "
+            f"bulk {figures['bulk']:,.0f}/s ({figures['bulk'] / limit:.1%} of the limit), "
+            f"last tenth {figures['last_tenth']:,.0f}/s "
+            f"(last/first {figures['last_tenth'] / figures['first_tenth']:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
