@@ -58,7 +58,8 @@ def main() -> None:
 
     print(f"prepared renderer: {prepared:.1f} signed PDFs/s ({1000 / prepared:.0f} ms each)")
     print(
-        f"naive path:        {fresh:.1f} signed PDFs/s ({1000 / fresh:.0f} ms each); prepared is {prepared / fresh:.1f}x"
+        f"naive path:        {fresh:.1f} signed PDFs/s ({1000 / fresh:.0f} ms each); "
+        f"prepared is {prepared / fresh:.1f}x"
     )
     print(f"from the cache:    {cached:,.0f} PDFs/s")
     print("one certificate: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in stages.items()))
