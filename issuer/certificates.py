@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import os
 import secrets
 import threading
@@ -26,6 +27,7 @@ from markupsafe import Markup
 
 from templates import TEMPLATES_DIR
 
+log = logging.getLogger(__name__)
 CERTIFICATE_DIR = TEMPLATES_DIR / "certificate"
 ATTACHMENT_NAME = "credential.jwt"
 #: Bump when the rendering code (not the template) changes the output.
@@ -205,8 +207,14 @@ class CertificateRenderer:
             pass
         with self._lock:  # WeasyPrint's font configuration is not thread-safe
             pdf = self.render(data)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        tmp.write_bytes(pdf)
-        os.replace(tmp, path)
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(pdf)
+            os.replace(tmp, path)  # readers see the whole file or none
+        except OSError as exc:  # a full or read-only disk costs the cache, not the certificate
+            log.warning(
+                "certificate cache unavailable (%s); serving %s uncached", exc.strerror, path.name
+            )
+            tmp.unlink(missing_ok=True)
         return pdf

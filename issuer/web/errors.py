@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from criteria import EvidenceError
@@ -50,6 +51,18 @@ def init_app(app: Flask) -> None:
                 "app/error.html", status=exc.code, message=message
             ), exc.code or 500
         return error_response(exc.code or 500, name, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc: Exception) -> Any:
+        """The database is unreachable: say so (503) instead of a bare 500; retry later."""
+        log.error("database unavailable: %s", type(exc).__name__)
+        message = "the database is unavailable; try again shortly"
+        if not wants_json():
+            return render_template("app/error.html", status=503, message=message), 503
+        response = error_response(503, "database_unavailable", message)
+        response[0].headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> Any:
