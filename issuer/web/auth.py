@@ -80,7 +80,7 @@ def requires(*roles: str) -> Callable[[F], F]:
             if current is None:
                 if is_api():
                     abort(401, "a valid bearer token is required")
-                return redirect(url_for("auth.login", next=request.path))
+                return redirect(url_for("accounts.login", next=request.path))
             if roles and current.role not in roles:
                 abort(403, f"this needs the {' or '.join(roles)} role")
             return view(*args, **kwargs)
