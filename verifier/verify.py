@@ -158,13 +158,6 @@ class Verifier:
         except TokenError as exc:
             run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
             return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
-        if ("vc" in payload and not isinstance(payload["vc"], dict)) or "vp" in payload:
-            run.add(
-                "decoding",
-                CheckStatus.FAIL,
-                "a vc claim must hold a credential object; vp is not a credential",
-            )
-            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
         legacy = isinstance(payload.get("vc"), dict)
         credential = payload["vc"] if legacy else {
             k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS
@@ -325,6 +318,10 @@ class Verifier:
         start = credential.get("issuanceDate" if legacy else "validFrom")
         end = credential.get("expirationDate" if legacy else "validUntil")
         problems, notes = [], []
+        if "vc" in payload and not legacy:
+            problems.append("the vc claim is not a credential object")
+        if "vp" in payload:
+            problems.append("a vp claim has no place in a credential")
         for claim, expected in (("iss", _issuer_id(credential)), ("jti", credential.get("id")),
                                 ("sub", subject_id)):  # fmt: skip
             if claim not in payload:

@@ -318,5 +318,10 @@ def test_production_refuses_missing_passphrase():
         Settings(env="production", public_url="https://x").check()
 
 
-def test_production_accepts_https_with_passphrase():
-    Settings(env="production", public_url="https://x", key_passphrase="p").check()
+def test_production_accepts_https_with_passphrase_and_secret_key():
+    Settings(env="production", public_url="https://x", key_passphrase="p", secret_key="s").check()
+
+
+def test_production_refuses_without_a_session_secret():
+    with pytest.raises(ConfigurationError, match="VOUCH_SECRET_KEY"):
+        Settings(env="production", public_url="https://x", key_passphrase="p").check()

@@ -299,7 +299,7 @@ UNREADABLE = [
     pytest.param('{"a":' * 100_000 + "1" + "}" * 100_000, "nested", id="deep-json-object"),
     pytest.param('[{"@context": [], "type": "VerifiableCredential"}]', "JSON object", id="array"),
     pytest.param("aaa.bbb.c!c", "base64url", id="jwt-lookalike"),
-    pytest.param(b"\x89PNG\r\n\x1a\n", "no baked badge", id="png-signature-only"),
+    pytest.param(b"\x89PNG\r\n\x1a\n", "no IEND chunk", id="png-signature-only"),
 ]
 
 
