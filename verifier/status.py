@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from verifier import bitstring
 from verifier.fetch import Fetcher, FetchError, FetchRefused
 from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
-from verifier.keys import KeyRejected, resolve_key
+from verifier.keys import KeyRejected, key_for, resolve_key
 from verifier.result import CheckResult, CheckStatus
 
 #: A status-list credential may be larger than a credential (a 16 KiB list compresses badly
@@ -109,7 +111,7 @@ def _check_entry(
                 f"the status list is issued by {status_issuer}, not the credential's issuer",
             )
         key = resolve_key(header, status_issuer, fetcher, allow_http=allow_http)
-        verify_signature(token, key.key, header["alg"])
+        _verified_once(token, json.dumps(key.jwk, sort_keys=True), header["alg"])
     except (TokenError, SignatureError, KeyRejected, FetchRefused) as exc:
         return result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
     except FetchError as exc:
@@ -130,7 +132,7 @@ def _check_entry(
     if isinstance(valid_until, str) and _parse(valid_until) and _parse(valid_until) + leeway < now:
         return result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
     try:
-        bits = bitstring.decode(str(subject.get("encodedList", "")))
+        bits = _decoded(str(subject.get("encodedList", "")))
     except bitstring.BitstringError as exc:
         return result(CheckStatus.FAIL, f"the status list cannot be decoded: {exc}")
     size = len(bits) * 8
@@ -146,6 +148,21 @@ def _check_entry(
         return result(CheckStatus.FAIL, f"{word}: entry {index} of {url} is set")
     word = "not revoked" if purpose == "revocation" else "not suspended"
     return result(CheckStatus.PASS, f"{word} (status list read at {_stamp(now)})")
+
+
+@lru_cache(maxsize=256)
+def _verified_once(token: str, jwk: str, alg: str) -> None:
+    """Verify a status list's signature once per (list, published key, algorithm).
+
+    One list serves up to 131,072 credentials, so most verifications meet a list whose
+    signature has been checked already; a failure raises and is never cached.
+    """
+    verify_signature(token, key_for(json.loads(jwk), alg), alg)
+
+
+@lru_cache(maxsize=256)
+def _decoded(encoded: str) -> bytes:
+    return bitstring.decode(encoded)
 
 
 def _parse(value: str) -> dt.datetime | None:
