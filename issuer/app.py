@@ -65,6 +65,14 @@ def create_app(
     def healthz() -> Any:
         return jsonify(status="ok", milestones=len(issuer.catalogue))
 
+    @app.get("/metrics")
+    def metrics() -> Any:
+        """Prometheus text format: issuance and submission totals from the database."""
+        lines = []
+        for name, value in issuer.counts().items():
+            lines += [f"# TYPE vouch_{name} gauge", f"vouch_{name} {value}"]
+        return app.response_class("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
     return app
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from jwt import PyJWK
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -572,6 +572,26 @@ class Issuer:
         self.log_key_rotation(key.key_id, actor=actor)
         self.__dict__.pop("certificates", None)  # its signer holds the old key
         return key
+
+    def counts(self) -> dict[str, int]:
+        """Totals for monitoring (read from the database, so every worker agrees)."""
+        with self.db.read() as session:
+            total = session.scalar(select(func.count()).select_from(Credential)) or 0
+            revoked = session.scalar(
+                select(func.count())
+                .select_from(Credential)
+                .where(Credential.revoked_at.is_not(None))
+            )
+            by_status = dict(
+                session.execute(
+                    select(Submission.status, func.count()).group_by(Submission.status)
+                ).all()
+            )
+        return {
+            "credentials_issued": total,
+            "credentials_revoked": revoked or 0,
+            **{f"submissions_{status.replace('-', '_')}": n for status, n in by_status.items()},
+        }
 
     def learner_name(self, learner_id: int) -> str | None:
         with self.db.read() as session:

@@ -236,6 +236,17 @@ BEARER = [{"bearer": []}]
 
 def _paths() -> dict[str, Any]:
     return {
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (issuance and submission totals)",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
         "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "OK"}}}},
         "/.well-known/jwks.json": {
             "get": {
