@@ -45,6 +45,7 @@ def main() -> None:
         ),
         "Verification (library)": run("verification.py", "--count", "200" if quick else "1000"),
         "Certificates": run("certificates.py", "--count", "8" if quick else "30"),
+        "Verification over HTTP": run("http.py", "--seconds", "3" if quick else "8"),
     }
     lines = [
         "# Benchmark results",
