@@ -14,6 +14,7 @@ credential signed before still verifies. Private keys are decrypted only inside 
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -169,6 +170,23 @@ class KeyStore:
         return (self.path / KEYRING).exists()
 
     def _ring(self) -> dict[str, Any]:
+        """The key ring, re-read only when the file changed (rotation replaces it atomically)."""
+        path = self.path / KEYRING
+        try:
+            stamp = path.stat()
+        except FileNotFoundError:
+            raise KeyStoreError(f"no key store at {self.path}: run `vouch init`") from None
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read {path}: {exc.strerror}") from None
+        version = (stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
+        cached = self.__dict__.get("_ring_cache")
+        if cached is not None and cached[0] == version:
+            return copy.deepcopy(cached[1])
+        ring = self._read_ring()
+        self.__dict__["_ring_cache"] = (version, copy.deepcopy(ring))
+        return ring
+
+    def _read_ring(self) -> dict[str, Any]:
         try:
             ring = json.loads((self.path / KEYRING).read_text())
         except FileNotFoundError:
