@@ -62,3 +62,9 @@ class EvidenceError(CriteriaError):
         listed = "; ".join(str(p) for p in self.problems[:5])
         more = f" (+{len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
         super().__init__(f"invalid evidence bundle: {listed}{more}")
+
+
+class EvidenceTooLargeError(EvidenceError):
+    """A bundle larger than the limit (HTTP 413)."""
+
+    code = "payload_too_large"

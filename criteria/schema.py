@@ -147,7 +147,11 @@ def evidence_schema(milestones: Iterable[Milestone]) -> dict[str, Any]:
         ),
         "type": "object",
         "required": ["schema", "milestone", "learner"],
-        "properties": {"schema": {"const": EVIDENCE_FORMAT}, "milestone": {"enum": ids}},
+        "properties": {
+            "schema": {"const": EVIDENCE_FORMAT},
+            "milestone": {"enum": ids},
+            "learner": LEARNER,
+        },
         "allOf": [
             {
                 "if": {"properties": {"milestone": {"const": m.id}}, "required": ["milestone"]},

@@ -15,7 +15,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from criteria.errors import EvidenceError, EvidenceProblem
+from criteria.errors import EvidenceError, EvidenceProblem, EvidenceTooLargeError
 from criteria.evidence import Evidence
 from criteria.model import Milestone
 from criteria.schema import milestone_schema
@@ -67,9 +67,8 @@ def decode(data: bytes | str, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Any:
     """Parse JSON strictly: size-limited, UTF-8, no duplicate keys, no NaN or Infinity."""
     size = len(data.encode() if isinstance(data, str) else data)
     if size > max_bytes:
-        raise EvidenceError(
-            [EvidenceProblem("$", f"bundle is {size} bytes; the limit is {max_bytes}")]
-        )
+        problem = EvidenceProblem("$", f"bundle is {size} bytes; the limit is {max_bytes}")
+        raise EvidenceTooLargeError([problem])
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
@@ -255,7 +254,7 @@ class EvidenceValidator:
         self, data: bytes | str | Mapping[str, Any], *, max_bytes: int = MAX_BUNDLE_BYTES
     ) -> Evidence:
         """Validate a bundle (JSON text, bytes or an already-parsed mapping) and index it."""
-        bundle = data if isinstance(data, Mapping) else decode(data, max_bytes=max_bytes)
+        bundle = decode(data, max_bytes=max_bytes) if isinstance(data, bytes | str) else data
         if not isinstance(bundle, Mapping):
             raise EvidenceError(
                 [EvidenceProblem("$", f"expected an object, got {_type_name(bundle)}")]

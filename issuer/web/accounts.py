@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from issuer.accounts import authenticate, create_token, create_user, revoke_token
 from issuer.db.models import User
@@ -93,9 +93,10 @@ def account_page() -> Any:
                 except InvalidRequestError as exc:
                     error = str(exc)
             elif action == "revoke-token":
-                revoke_token(
-                    db, me.id, int(request.form.get("token_id", "0") or 0), issuer().clock()
-                )
+                token_id = request.form.get("token_id", "")
+                if not token_id.isdigit():
+                    abort(400, "token_id must be a token's number")
+                revoke_token(db, me.id, int(token_id), issuer().clock())
                 flash("Token revoked.")
             elif action == "portfolio":
                 user = db.get(User, me.id)

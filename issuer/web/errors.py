@@ -11,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from criteria import EvidenceError
+from criteria.errors import EvidenceTooLargeError
 from issuer.errors import IssuerError
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EvidenceError)
     def _evidence_error(exc: EvidenceError) -> Any:
         problems = [p.to_dict() for p in exc.problems]
+        status = 413 if isinstance(exc, EvidenceTooLargeError) else 422
         return error_response(
-            422, exc.code, str(exc), problems[0]["path"] if problems else None, problems=problems
+            status, exc.code, str(exc), problems[0]["path"] if problems else None, problems=problems
         )
 
     @app.errorhandler(HTTPException)

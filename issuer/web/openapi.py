@@ -204,6 +204,23 @@ TOKEN = {
 }
 
 
+LEARNER_SUBMISSION = {
+    "type": "object",
+    "description": "An evidence bundle as a learner sends it: the learner is filled from the "
+    "account, and reviews, rubric scores and held milestones come from elsewhere. After filling "
+    "it must satisfy EvidenceBundle.",
+    "required": ["schema", "milestone"],
+    "properties": {
+        "schema": {"const": "vouch.evidence/v1"},
+        "milestone": {"type": "string"},
+        "learner": {"type": "object"},
+        "reviews": False,
+        "rubrics": False,
+        "held": False,
+    },
+}
+
+
 def _json(schema: str, description: str = "OK") -> dict[str, Any]:
     return {
         "description": description,
@@ -247,7 +264,43 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
-        "/healthz": {"get": {"summary": "Health", "responses": {"200": {"description": "OK"}}}},
+        "/healthz": {
+            "get": {
+                "summary": "Health",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status", "milestones"],
+                                    "properties": {
+                                        "status": {"const": "ok"},
+                                        "milestones": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This description of the API (OpenAPI 3.1)",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "object", "required": ["openapi", "paths"]}
+                            }
+                        },
+                    }
+                },
+            }
+        },
         "/.well-known/jwks.json": {
             "get": {
                 "summary": "The issuer's public keys (JWKS)",
@@ -459,7 +512,7 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Submit evidence (learner); issues when met",
                 "security": BEARER,
-                "requestBody": _body("EvidenceBundle"),
+                "requestBody": _body("LearnerSubmission"),
                 "responses": {
                     "201": _json("Outcome", "Judged (and issued when met)"),
                     **_errors(400, 401, 403, 413, 422),
@@ -585,6 +638,18 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Rotate the signing key (admin)",
                 "security": BEARER,
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"alg": {"enum": ["ES256", "RS256", "EdDSA"]}},
+                                "additionalProperties": False,
+                            }
+                        }
+                    },
+                },
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -636,6 +701,7 @@ def build_spec() -> dict[str, Any]:
                 "Outcome": OUTCOME,
                 "Token": TOKEN,
                 "EvidenceBundle": evidence,
+                "LearnerSubmission": LEARNER_SUBMISSION,
             },
         },
         "paths": _paths(),
