@@ -45,7 +45,7 @@ def main() -> None:
         ),
         "Verification (library)": run("verification.py", "--count", "200" if quick else "1000"),
         "Certificates": run("certificates.py", "--count", "8" if quick else "30"),
-        "Verification over HTTP": run("http.py", "--seconds", "3" if quick else "8"),
+        "Verification over HTTP": run("web_load.py", "--seconds", "3" if quick else "8"),
     }
     lines = [
         "# Benchmarks",
@@ -54,7 +54,7 @@ def main() -> None:
         "machines are noisy). Scripts: `criteria.py` (criteria engine), `issuance.py` (end-to-end",
         "issuance vs one raw ES256 sign + verify per credential), `verification.py` (the library",
         "vs raw signature verification and PyJWT), `certificates.py` (signed PDFs, prepared vs",
-        "naive, and where the time goes), `http.py` (gunicorn + wrk vs a hello-world route).",
+        "naive, and where the time goes), `web_load.py` (gunicorn + wrk vs a hello-world route).",
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}, {'quick' if quick else 'full'} run. "

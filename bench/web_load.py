@@ -2,7 +2,7 @@
 requests per second and p50/p99 latency of POST /api/v1/verify and GET /v/<id>, beside a
 hello-world route (/healthz) of the same app and server.
 
-    python bench/http.py [--seconds S] [--workers N]
+    python bench/web_load.py [--seconds S] [--workers N]
 
 Needs gunicorn (pip) and wrk (Debian package).
 """
