@@ -46,6 +46,7 @@ def main() -> None:
         "Verification (library)": run("verification.py", "--count", "200" if quick else "1000"),
         "Certificates": run("certificates.py", "--count", "8" if quick else "30"),
         "Verification over HTTP": run("web_load.py", "--seconds", "3" if quick else "8"),
+        "Scale": run("scale.py", "--total", "200000" if quick else "1000000"),
     }
     lines = [
         "# Benchmarks",
@@ -54,7 +55,8 @@ def main() -> None:
         "machines are noisy). Scripts: `criteria.py` (criteria engine), `issuance.py` (end-to-end",
         "issuance vs one raw ES256 sign + verify per credential), `verification.py` (the library",
         "vs raw signature verification and PyJWT), `certificates.py` (signed PDFs, prepared vs",
-        "naive, and where the time goes), `web_load.py` (gunicorn + wrk vs a hello-world route).",
+        "naive, and where the time goes), `web_load.py` (gunicorn + wrk vs a hello-world route),",
+        "`scale.py` (lookups and status checks with up to 1,000,000 credentials).",
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
         f"Python {platform.python_version()}, {'quick' if quick else 'full'} run. "
