@@ -15,8 +15,10 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from verifier.jose import MAX_DEPTH, nested_deeper_than
+
 MAX_ARTEFACT_BYTES = 10 * 1024 * 1024
-MAX_JSON_DEPTH = 32
+MAX_JSON_DEPTH = MAX_DEPTH
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JWS_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 OB3_KEYWORD, OB2_KEYWORD = b"openbadgecredential", b"openbadges"
@@ -43,20 +45,6 @@ class Artefact:
     pdf_checks: list[Any] = field(default_factory=list)
 
 
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        deepest = max(deepest, level)
-        if deepest > MAX_JSON_DEPTH:
-            return deepest
-        if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, level + 1) for v in node)
-    return deepest
-
-
 def parse_json(text: str) -> Any:
     try:
         value = json.loads(text)
@@ -64,7 +52,7 @@ def parse_json(text: str) -> Any:
         raise Unreadable("JSON nested too deeply") from None
     except ValueError as exc:
         raise Unreadable(f"not valid JSON: {exc}") from None
-    if _depth(value) > MAX_JSON_DEPTH:
+    if nested_deeper_than(value, MAX_JSON_DEPTH):
         raise Unreadable(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     return value
 

@@ -49,16 +49,17 @@ def _segment(part: str, what: str) -> dict[str, Any]:
         raise TokenError(f"{what} is not base64url-encoded JSON: {exc}") from None
     if not isinstance(value, dict):
         raise TokenError(f"{what} is not a JSON object")
-    if _too_deep(value):
+    if nested_deeper_than(value, MAX_DEPTH):
         raise TokenError(f"{what} is nested deeper than {MAX_DEPTH} levels")
     return value
 
 
-def _too_deep(value: Any) -> bool:
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON ``value`` nests more than ``limit`` levels (iterative: no recursion)."""
     stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
-        if level > MAX_DEPTH:
+        if level > limit:
             return True
         if isinstance(node, dict):
             stack.extend((v, level + 1) for v in node.values())

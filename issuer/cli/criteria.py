@@ -6,7 +6,15 @@ import click
 
 from criteria import CriteriaError, EvidenceError, Milestone, Status, Verdict, load_catalogue
 from criteria.validation import MAX_BUNDLE_BYTES
-from issuer.cli.output import EXIT_INVALID, EXIT_NOT_MET, EXIT_OK, emit_json, fail, read_input
+from issuer.cli.output import (
+    EXIT_INVALID,
+    EXIT_NOT_MET,
+    EXIT_OK,
+    emit_json,
+    fail,
+    invalid_bundle,
+    read_input,
+)
 
 MARKS = {Status.MET: "✓", Status.NOT_MET: "✗", Status.AWAITING_REVIEW: "…"}
 
@@ -126,14 +134,7 @@ def check_command(bundle: str, as_json: bool) -> None:
     try:
         verdict = catalogue.check(read_input(bundle, MAX_BUNDLE_BYTES, as_json=as_json))
     except EvidenceError as exc:
-        problems = [p.to_dict() for p in exc.problems]
-        if as_json:
-            fail(str(exc), EXIT_INVALID, as_json=True, error_code=exc.code,
-                 path=problems[0]["path"], problems=problems)  # fmt: skip
-        click.echo("error: invalid evidence bundle", err=True)
-        for p in exc.problems:
-            click.echo(f"  {p}", err=True)
-        raise SystemExit(EXIT_INVALID) from None
+        invalid_bundle(exc, as_json=as_json)
     if as_json:
         emit_json(verdict.to_dict())
     else:

@@ -13,7 +13,15 @@ import click
 from criteria import EvidenceError
 from criteria.validation import MAX_BUNDLE_BYTES
 from issuer import build
-from issuer.cli.output import EXIT_INVALID, EXIT_NOT_MET, EXIT_OK, emit_json, fail, read_input
+from issuer.cli.output import (
+    EXIT_INVALID,
+    EXIT_NOT_MET,
+    EXIT_OK,
+    emit_json,
+    fail,
+    invalid_bundle,
+    read_input,
+)
 from issuer.config import Settings
 from issuer.errors import IssuerError, NotFoundError
 from issuer.keystore import ALGORITHMS, DEFAULT_ALGORITHM
@@ -102,14 +110,7 @@ def issue_command(bundle: str, as_json: bool) -> None:
         try:
             outcome = issuer.issue(data, actor="cli")
         except EvidenceError as exc:
-            problems = [p.to_dict() for p in exc.problems]
-            if as_json:
-                fail(str(exc), EXIT_INVALID, as_json=True, error_code=exc.code,
-                     path=problems[0]["path"], problems=problems)  # fmt: skip
-            click.echo("error: invalid evidence bundle", err=True)
-            for p in exc.problems:
-                click.echo(f"  {p}", err=True)
-            raise SystemExit(EXIT_INVALID) from None
+            invalid_bundle(exc, as_json=as_json)
     record = outcome.credential
     if as_json:
         result: dict[str, Any] = {
