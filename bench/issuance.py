@@ -36,18 +36,12 @@ def measure(backend: str, count: int) -> dict[str, float]:
         for warm in learner_bundles(20, offset=10**6):
             issuer.issue(warm)
         tenth = max(count // 10, 1)
-        first = rate(
-            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in bundles[:tenth]], tenth
-        )
-        middle = bundles[tenth:-tenth]
-        bulk = rate(
-            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in middle], len(middle)
-        )
-        last = rate(
-            lambda: [issuer.issue(b, actor="bench", skip_held=True) for b in bundles[-tenth:]],
-            tenth,
-        )
-    return {"first_tenth": first, "bulk": bulk, "last_tenth": last}
+        single = rate(lambda: [issuer.issue(b, actor="bench") for b in bundles[:tenth]], tenth)
+        first = rate(lambda: issuer.issue_many(bundles[tenth : 2 * tenth], actor="bench"), tenth)
+        middle = bundles[2 * tenth : -tenth]
+        bulk = rate(lambda: issuer.issue_many(middle, actor="bench"), len(middle))
+        last = rate(lambda: issuer.issue_many(bundles[-tenth:], actor="bench"), tenth)
+    return {"single": single, "first_tenth": first, "bulk": bulk, "last_tenth": last}
 
 
 def main() -> None:
@@ -62,7 +56,9 @@ def main() -> None:
     for backend in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
         figures = measure(backend, args.count)
         print(
-            f"{backend:<10} issued {args.count:,}: first tenth {figures['first_tenth']:,.0f}/s, "
+            f"{backend:<10} one at a time {figures['single']:,.0f}/s "
+            f"({figures['single'] / limit:.1%} of the limit); in batches of 200, "
+            f"{args.count:,} learners: first tenth {figures['first_tenth']:,.0f}/s, "
             f"bulk {figures['bulk']:,.0f}/s ({figures['bulk'] / limit:.1%} of the limit), "
             f"last tenth {figures['last_tenth']:,.0f}/s "
             f"(last/first {figures['last_tenth'] / figures['first_tenth']:.2f})"

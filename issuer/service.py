@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from criteria import Catalogue, Milestone, Verdict
+from criteria import Catalogue, Evidence, EvidenceError, Milestone, Verdict
 from issuer import statuslists
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer
@@ -56,6 +56,8 @@ from verifier.schemas import schema_errors
 Clock = Callable[[], dt.datetime]
 #: How many times an issuance is retried after losing a race (same index, same credential).
 RETRIES = 5
+#: Bundles per transaction in bulk issuance.
+BATCH = 200
 
 
 def utc_now() -> dt.datetime:
@@ -123,10 +125,13 @@ class Issuer:
                 if record is None:
                     session.add(
                         IssuerKey(
-                            key_id=key.key_id, alg=key.alg, public_jwk=key.public_jwk,
-                            created_at=dt.datetime.fromisoformat(key.created), retired_at=retired,
+                            key_id=key.key_id,
+                            alg=key.alg,
+                            public_jwk=key.public_jwk,
+                            created_at=dt.datetime.fromisoformat(key.created),
+                            retired_at=retired,
                         )
-                    )  # fmt: skip
+                    )
                 else:
                     record.retired_at = retired
 
@@ -158,13 +163,19 @@ class Issuer:
         claims = {"iss": self.did, "jti": url, "sub": f"{url}#list", "nbf": int(now.timestamp())}
         return self._sign(credential | claims)[0]
 
+    def _published_key(self, key: KeyInfo) -> Any:
+        cache = self.__dict__.setdefault("_key_objects", {})
+        if key.key_id not in cache:
+            cache[key.key_id] = PyJWK(key.public_jwk).key
+        return cache[key.key_id]
+
     def _self_check(self, credential: dict[str, Any], token: str, key_id: str) -> None:
         """Schema-valid and verifiable with our published key, or it is a bug: never stored."""
         problems = schema_errors(credential)
         key = next(k for k in self.keys.ring() if k.key_id == key_id)
         try:
             # the key as published in the JWKS and DID document, not the private key's twin
-            verify_signature(token, PyJWK(key.public_jwk).key, key.alg)
+            verify_signature(token, self._published_key(key), key.alg)
             header, payload = read_compact(token)
         except ValueError as exc:
             problems.append(f"signature: {exc}")
@@ -207,6 +218,157 @@ class Issuer:
         evidence = self.catalogue.parse(bundle)
         return self._retrying(lambda: self._issue_once(dict(evidence.raw), actor, skip_held))
 
+    def issue_many(
+        self, items: Sequence[bytes | str | Mapping[str, Any]], *, actor: str, batch: int = BATCH
+    ) -> list[Issued | EvidenceError]:
+        """Bulk issuance: each batch of bundles is judged, signed and stored in one transaction.
+
+        Outcomes come back in order: an ``Issued`` (new, already held, or not met) or the
+        ``EvidenceError`` of an invalid bundle. A learner who already holds a milestone is
+        answered with the existing credential and nothing is recorded, so a re-run after a
+        crash completes the work without duplicates. A batch that loses a race with another
+        writer is retried one bundle at a time.
+        """
+        outcomes: list[Issued | EvidenceError] = []
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            try:
+                outcomes += self._issue_batch(chunk, actor)
+            except IntegrityError:
+                outcomes += [self._issue_or_error(item, actor) for item in chunk]
+        return outcomes
+
+    def _issue_or_error(
+        self, item: bytes | str | Mapping[str, Any], actor: str
+    ) -> Issued | EvidenceError:
+        try:
+            return self.issue(item, actor=actor, skip_held=True)
+        except EvidenceError as exc:
+            return exc
+
+    def _issue_batch(
+        self, chunk: Sequence[bytes | str | Mapping[str, Any]], actor: str
+    ) -> list[Issued | EvidenceError]:
+        parsed: list[Evidence | EvidenceError] = []
+        for item in chunk:
+            try:
+                parsed.append(self.catalogue.parse(item))
+            except EvidenceError as exc:
+                parsed.append(exc)
+        valid = [e for e in parsed if isinstance(e, Evidence)]
+        now = self.clock()
+        with self.db.write() as session:
+            learners = self._learners_for(session, [e.raw["learner"] for e in valid], now)
+            live = {
+                (c.learner_id, c.milestone_id): c
+                for c in session.scalars(
+                    select(Credential).where(
+                        Credential.learner_id.in_([lr.id for lr in learners.values()]),
+                        Credential.revoked_at.is_(None),
+                    )
+                )
+            }
+            held: dict[int, set[str]] = {}
+            for learner_id, milestone_id in live:
+                held.setdefault(learner_id, set()).add(milestone_id)
+            pending: list[tuple[Submission, Verdict, Learner]] = []
+            issuing: dict[tuple[int, str], int] = {}  # met in this batch → its pending index
+            #: Per valid bundle: its answer, or ("new"|"same", index into pending).
+            slots: list[Issued | tuple[str, int]] = []
+            for evidence in valid:
+                learner = learners[evidence.learner.id]
+                key = (learner.id, evidence.milestone)
+                bundle = {k: v for k, v in evidence.raw.items() if k != "held"}
+                if key in issuing:  # the same achievement twice in one batch
+                    slots.append(("same", issuing[key]))
+                    continue
+                judged = bundle | {"held": sorted(held.get(learner.id, ()))}
+                verdict = self.catalogue.evaluate(self.catalogue.parse(judged))
+                if key in live:
+                    slots.append(Issued(verdict, live[key], False, None))
+                    continue
+                submission = Submission(
+                    learner_id=learner.id,
+                    milestone_id=evidence.milestone,
+                    bundle=bundle,
+                    bundle_digest=verdict.evidence_digest,
+                    rules_digest=verdict.rules_digest,
+                    status=verdict.status.value,
+                    verdict=verdict.to_dict(),
+                    created_at=now,
+                )
+                pending.append((submission, verdict, learner))
+                slots.append(("new", len(pending) - 1))
+                if verdict.met:  # later bundles in this batch see the milestone as held
+                    held.setdefault(learner.id, set()).add(evidence.milestone)
+                    issuing[key] = len(pending) - 1
+            session.add_all([submission for submission, _, _ in pending])
+            session.flush()
+            met = [n for n, (_, verdict, _) in enumerate(pending) if verdict.met]
+            answers: dict[int, Issued] = {}
+            for n, (list_id, index) in zip(
+                met, statuslists.allocate_many(session, self, len(met), now), strict=True
+            ):
+                submission, verdict, learner = pending[n]
+                record = self._signed(learner, submission.id, verdict, list_id, index, now)
+                session.add(record)
+                session.add(
+                    IssuanceLog(
+                        at=now,
+                        event="issued",
+                        actor=actor,
+                        credential_id=record.id,
+                        detail={
+                            "milestone": verdict.milestone,
+                            "learner": learner.external_id,
+                            "submission": submission.id,
+                            "key": record.key_id,
+                        },
+                    )
+                )
+                answers[n] = Issued(verdict, record, True, submission.id)
+            for n, (submission, verdict, _) in enumerate(pending):
+                answers.setdefault(n, Issued(verdict, None, False, submission.id))
+            session.flush()
+        resolved = iter(
+            slot
+            if isinstance(slot, Issued)
+            else answers[slot[1]]
+            if slot[0] == "new"
+            else Issued(answers[slot[1]].verdict, answers[slot[1]].credential, False, None)
+            for slot in slots
+        )
+        return [item if isinstance(item, EvidenceError) else next(resolved) for item in parsed]
+
+    def _learners_for(
+        self, session: Session, people: list[Mapping[str, str]], now: dt.datetime
+    ) -> dict[str, Learner]:
+        """Learner rows by external id, created (in one round trip) where missing."""
+        wanted = {p["id"]: p for p in people}
+        found = {
+            lr.external_id: lr
+            for lr in session.scalars(select(Learner).where(Learner.external_id.in_(list(wanted))))
+        }
+        new = []
+        for external_id, person in wanted.items():
+            email = person["email"].strip().lower()
+            learner = found.get(external_id)
+            if learner is None:
+                learner = Learner(
+                    external_id=external_id,
+                    subject_id=f"urn:uuid:{uuid.uuid4()}",
+                    name=person["name"],
+                    email=email,
+                    created_at=now,
+                )
+                new.append(learner)
+                found[external_id] = learner
+            elif (learner.name, learner.email) != (person["name"], email):
+                learner.name, learner.email = person["name"], email
+        session.add_all(new)
+        session.flush()
+        return found
+
     @staticmethod
     def _retrying(attempt: Callable[[], Issued]) -> Issued:
         for tries in range(RETRIES):
@@ -230,9 +392,15 @@ class Issuer:
                 verdict = self.catalogue.evaluate(self.catalogue.parse(held))
                 return Issued(verdict, existing, False, None)
             submission = Submission(
-                learner_id=learner.id, milestone_id=bundle["milestone"], bundle=bundle,
-                bundle_digest="", rules_digest="", status="", verdict={}, created_at=now,
-            )  # fmt: skip
+                learner_id=learner.id,
+                milestone_id=bundle["milestone"],
+                bundle=bundle,
+                bundle_digest="",
+                rules_digest="",
+                status="",
+                verdict={},
+                created_at=now,
+            )
             session.add(submission)
             session.flush()
             return self._judge(session, submission, learner, actor, now)
@@ -292,11 +460,18 @@ class Issuer:
         credential = self._new_credential(session, learner, submission, verdict, now)
         session.add(
             IssuanceLog(
-                at=now, event="issued", actor=actor, credential_id=credential.id,
-                detail={"milestone": verdict.milestone, "learner": learner.external_id,
-                        "submission": submission.id, "key": credential.key_id},
+                at=now,
+                event="issued",
+                actor=actor,
+                credential_id=credential.id,
+                detail={
+                    "milestone": verdict.milestone,
+                    "learner": learner.external_id,
+                    "submission": submission.id,
+                    "key": credential.key_id,
+                },
             )
-        )  # fmt: skip
+        )
         session.flush()
         return Issued(verdict, credential, True, submission.id)
 
@@ -350,10 +525,14 @@ class Issuer:
                     raise ConflictError(f"you have already signed off {kind} on this submission")
                 session.add(
                     Review(
-                        submission_id=submission.id, kind=kind, reviewer_id=reviewer_id,
-                        role=role, created_at=now, **fields,
+                        submission_id=submission.id,
+                        kind=kind,
+                        reviewer_id=reviewer_id,
+                        role=role,
+                        created_at=now,
+                        **fields,
                     )
-                )  # fmt: skip
+                )
                 session.flush()
                 learner = session.get(Learner, submission.learner_id)
                 assert learner is not None
@@ -446,9 +625,12 @@ class Issuer:
         email = data["email"].strip().lower()
         if learner is None:
             learner = Learner(
-                external_id=data["id"], subject_id=f"urn:uuid:{uuid.uuid4()}",
-                name=data["name"], email=email, created_at=now,
-            )  # fmt: skip
+                external_id=data["id"],
+                subject_id=f"urn:uuid:{uuid.uuid4()}",
+                name=data["name"],
+                email=email,
+                created_at=now,
+            )
             session.add(learner)
             session.flush()
         else:
@@ -472,8 +654,23 @@ class Issuer:
         verdict: Verdict,
         now: dt.datetime,
     ) -> Credential:
-        milestone = self.catalogue[verdict.milestone]
         status_list, index = statuslists.allocate(session, self, now)
+        record = self._signed(learner, submission.id, verdict, status_list.id, index, now)
+        session.add(record)
+        session.flush()
+        return record
+
+    def _signed(
+        self,
+        learner: Learner,
+        submission_id: int | None,
+        verdict: Verdict,
+        list_id: str,
+        index: int,
+        now: dt.datetime,
+    ) -> Credential:
+        """Build, sign and self-check a credential; the (unsaved) row that records it."""
+        milestone = self.catalogue[verdict.milestone]
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         valid_until = (
             now + dt.timedelta(days=milestone.valid_for_days) if milestone.valid_for_days else None
@@ -487,21 +684,24 @@ class Issuer:
             subject_id=learner.subject_id,
             email=learner.email,
             salt=secrets.token_hex(16),
-            status=StatusEntry(self.status_list_url(status_list.id), index),
+            status=StatusEntry(self.status_list_url(list_id), index),
             valid_from=now,
             valid_until=valid_until,
         )
         token, key_id = self._sign(credential | jwt_claims(credential))
         self._self_check(credential, token, key_id)
-        record = Credential(
-            id=credential_id, learner_id=learner.id, milestone_id=milestone.id,
-            submission_id=submission.id, jwt=token, key_id=key_id,
-            status_list_id=status_list.id, status_index=index,
-            issued_at=now.replace(microsecond=0), valid_until=valid_until,
-        )  # fmt: skip
-        session.add(record)
-        session.flush()
-        return record
+        return Credential(
+            id=credential_id,
+            learner_id=learner.id,
+            milestone_id=milestone.id,
+            submission_id=submission_id,
+            jwt=token,
+            key_id=key_id,
+            status_list_id=list_id,
+            status_index=index,
+            issued_at=now.replace(microsecond=0),
+            valid_until=valid_until,
+        )
 
     # -- reading and revoking ---------------------------------------------------------------
 
@@ -618,21 +818,30 @@ class Issuer:
             statuslists.publish(session, self, status_list, now)
             session.add(
                 IssuanceLog(
-                    at=now, event="revoked", actor=actor, credential_id=record.id,
-                    detail={"reason": reason, "status_list": status_list.id,
-                            "status_index": record.status_index},
+                    at=now,
+                    event="revoked",
+                    actor=actor,
+                    credential_id=record.id,
+                    detail={
+                        "reason": reason,
+                        "status_list": status_list.id,
+                        "status_index": record.status_index,
+                    },
                 )
-            )  # fmt: skip
+            )
             return record
 
     def log_key_rotation(self, key_id: str, *, actor: str) -> None:
         with self.db.write() as session:
             session.add(
                 IssuanceLog(
-                    at=self.clock(), event="key-rotated", actor=actor, credential_id=None,
+                    at=self.clock(),
+                    event="key-rotated",
+                    actor=actor,
+                    credential_id=None,
                     detail={"key": key_id},
                 )
-            )  # fmt: skip
+            )
 
     # -- artefacts --------------------------------------------------------------------------
 

@@ -73,3 +73,34 @@ def publish(session: Session, issuer: Issuer, status_list: StatusList, now: dt.d
     status_list.jwt = issuer.sign_status_list(status_list.id, encoded, now)
     status_list.etag = '"' + hashlib.sha256(status_list.jwt.encode()).hexdigest()[:32] + '"'
     status_list.updated_at = now
+
+
+def allocate_many(
+    session: Session, issuer: Issuer, count: int, now: dt.datetime
+) -> list[tuple[str, int]]:
+    """``count`` distinct unused entries, drawn at random, checked against the database in bulk."""
+    chosen: list[tuple[str, int]] = []
+    while len(chosen) < count:
+        status_list = session.scalars(
+            select(StatusList)
+            .where(StatusList.full.is_(False), StatusList.purpose == "revocation")
+            .order_by(StatusList.created_at, StatusList.id)
+            .limit(1)
+        ).first() or new_list(session, issuer, now)
+        wanted = count - len(chosen)
+        picked = {index for list_id, index in chosen if list_id == status_list.id}
+        candidates = {secrets.randbelow(status_list.size) for _ in range(2 * wanted + 8)} - picked
+        taken = set(
+            session.scalars(
+                select(Credential.status_index).where(
+                    Credential.status_list_id == status_list.id,
+                    Credential.status_index.in_(candidates),
+                )
+            )
+        )
+        free = sorted(candidates - taken)
+        secrets.SystemRandom().shuffle(free)
+        chosen += [(status_list.id, index) for index in free[:wanted]]
+        if 3 * len(taken) > 2 * len(candidates):  # two thirds taken: as full as probing allows
+            status_list.full = True
+    return chosen

@@ -1,0 +1,120 @@
+"""Bulk issuance: batches in one transaction each, same credentials as one at a time."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+
+from sqlalchemy import func, select
+
+from criteria import EvidenceError, load_catalogue
+from issuer.db.models import Credential, IssuanceLog, Submission
+from issuer.publication import jwks
+from tests.criteria.bundles import meeting_bundle
+from verifier.jose import read_compact, verify_signature
+from verifier.schemas import schema_errors
+
+CATALOGUE = load_catalogue()
+M1 = meeting_bundle(CATALOGUE["foundation-mastery"])
+M2 = meeting_bundle(CATALOGUE["implementation-proficiency"])
+
+
+def person(bundle, n):
+    bundle = copy.deepcopy(bundle)
+    bundle["learner"] = {"id": f"bulk-{n}", "name": f"Learner {n}", "email": f"bulk{n}@example.org"}
+    return bundle
+
+
+def count(issuer, model):
+    with issuer.db.read() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_batch_issues_one_verified_credential_per_learner(issuer):
+    outcomes = issuer.issue_many([person(M1, n) for n in range(30)], actor="test", batch=7)
+    assert all(o.created for o in outcomes)
+    keys = {k["kid"]: k for k in jwks(issuer.did, issuer.keys.ring())["keys"]}
+    import jwt
+
+    for outcome in outcomes:
+        token = outcome.credential.jwt
+        header, payload = read_compact(token)
+        verify_signature(token, jwt.PyJWK(keys[header["kid"]]).key, header["alg"])
+        body = {k: v for k, v in payload.items() if k not in ("iss", "jti", "sub", "nbf")}
+        assert schema_errors(body) == []
+        assert payload["evidence"][-2]["id"].endswith(outcome.verdict.evidence_digest[7:])
+    assert (
+        count(issuer, Credential) == count(issuer, IssuanceLog) == count(issuer, Submission) == 30
+    )
+    with issuer.db.read() as session:
+        entries = session.execute(select(Credential.status_list_id, Credential.status_index)).all()
+    assert len(set(entries)) == 30
+
+
+def test_outcomes_keep_their_order_and_kind(issuer):
+    not_met = person(M1, 2)
+    not_met["checklist"] = []
+    items = [
+        json.dumps(person(M1, 1)).encode(),  # met
+        b"{not json",  # invalid
+        not_met,  # judged, not met
+        person(M1, 1),  # the same achievement again in this batch
+        person(M2, 1),  # needs M1, which this batch has just issued
+        person(M2, 3),  # needs M1, which learner 3 does not hold
+    ]
+    outcomes = issuer.issue_many(items, actor="test")
+    assert outcomes[0].created
+    assert isinstance(outcomes[1], EvidenceError)
+    assert outcomes[2].credential is None
+    assert not outcomes[2].verdict.met
+    assert outcomes[3].credential.id == outcomes[0].credential.id
+    assert not outcomes[3].created
+    assert outcomes[4].created
+    assert outcomes[4].credential.milestone_id == "implementation-proficiency"
+    assert [r.id for r in outcomes[5].verdict.unmet()] == ["prerequisites"]
+    assert count(issuer, Credential) == 2
+
+
+def test_a_rerun_issues_nothing_twice_and_records_nothing(issuer):
+    batch = [person(M1, n) for n in range(10)]
+    first = issuer.issue_many(batch, actor="test")
+    submissions = count(issuer, Submission)
+    again = issuer.issue_many(batch, actor="test")
+    assert [o.credential.id for o in again] == [o.credential.id for o in first]
+    assert not any(o.created for o in again)
+    assert count(issuer, Submission) == submissions
+    assert count(issuer, Credential) == 10
+
+
+def test_bulk_and_single_issuance_agree(issuer):
+    single = issuer.issue(person(M1, 1)).credential
+    bulk = issuer.issue_many([person(M1, 2)], actor="test")[0].credential
+    _, a = read_compact(single.jwt)
+    _, b = read_compact(bulk.jwt)
+    assert sorted(a) == sorted(b)
+    assert a["credentialSubject"]["achievement"] == b["credentialSubject"]["achievement"]
+    assert [e.get("name") for e in a["evidence"]] == [e.get("name") for e in b["evidence"]]
+
+
+def test_concurrent_batches_overlapping_learners_give_one_credential_each(issuer):
+    batch = [person(M1, n) for n in range(20)]
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def run():
+        barrier.wait()
+        try:
+            issuer.issue_many(batch, actor="test", batch=5)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with issuer.db.read() as session:
+        pairs = session.execute(select(Credential.learner_id, Credential.milestone_id)).all()
+    assert len(pairs) == len(set(pairs)) == 20
