@@ -27,5 +27,5 @@ lint: $(BIN)/python
 	$(BIN)/ruff format --check .
 
 bench: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py --postgres
