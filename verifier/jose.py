@@ -55,16 +55,18 @@ def _segment(part: str, what: str) -> dict[str, Any]:
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests more than ``limit`` levels (iterative: no recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        if level > limit:
+    """Whether JSON ``value`` nests more than ``limit`` levels (level by level, no recursion)."""
+    level, depth = [value], 1
+    while level:
+        if depth > limit:
             return True
-        if isinstance(node, dict):
-            stack.extend((v, level + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, level + 1) for v in node)
+        below: list[Any] = []
+        for node in level:
+            children = (
+                node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+            )
+            below.extend(child for child in children if isinstance(child, dict | list))
+        level, depth = below, depth + 1
     return False
 
 

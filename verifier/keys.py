@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -100,7 +101,17 @@ def _from_did(
     fetcher: Fetcher, did: str, kid: str | None, alg: str, allow_http: bool
 ) -> ResolvedKey:
     url = did_web_url(did, allow_http=allow_http)
-    document = _json(fetcher, url)
+    return _key_in_document(fetcher.get(url), url, did, kid, alg)
+
+
+@lru_cache(maxsize=128)
+def _key_in_document(body: bytes, url: str, did: str, kid: str | None, alg: str) -> ResolvedKey:
+    """The assertion key ``kid`` of a DID document; a pure function of the document's bytes,
+    so it is worked out once per document version (a rejection raises and is not cached)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise KeyRejected(f"{url} is not JSON") from None
     if not isinstance(document, dict) or document.get("id") != did:
         raise KeyRejected(f"the DID document at {url} is not for {did}")
     methods = [m for m in document.get("verificationMethod", []) if isinstance(m, dict)]
