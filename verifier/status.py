@@ -103,7 +103,7 @@ def _check_entry(
             f"could not read the status list at {_stamp(now)} ({exc}); revocation was not checked",
         )
     try:
-        header, status_credential = read_compact(token, max_bytes=MAX_STATUS_LIST_BYTES)
+        header, status_credential = _read_list(token)
         status_issuer = _issuer_id(status_credential)
         if status_issuer != _issuer_id(credential):
             return result(
@@ -158,6 +158,12 @@ def _verified_once(token: str, jwk: str, alg: str) -> None:
     signature has been checked already; a failure raises and is never cached.
     """
     verify_signature(token, key_for(json.loads(jwk), alg), alg)
+
+
+@lru_cache(maxsize=256)
+def _read_list(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A status-list token's header and payload, parsed once per token (treat as read-only)."""
+    return read_compact(token, max_bytes=MAX_STATUS_LIST_BYTES)
 
 
 @lru_cache(maxsize=256)
