@@ -10,10 +10,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from issuer import build
 from issuer.config import Settings
+from issuer.local_fetcher import IssuerFetcher
 from issuer.service import Issuer
 from issuer.web import accounts, api, app_pages, auth, credentials, errors, openapi, pages, public
 from templates import TEMPLATES_DIR
-from verifier import HttpFetcher, Verifier, VerifyOptions, WsgiFetcher
+from verifier import HttpFetcher, Verifier, VerifyOptions
 from verifier import web as verifier_web
 
 #: Largest request body accepted anywhere (bundles are far smaller).
@@ -88,4 +89,4 @@ def local_verifier(app: Flask, issuer: Issuer) -> Verifier:
     """The verifier inside the issuer: its own material is read in-process, not over HTTP."""
     development = not issuer.settings.production
     network = HttpFetcher(allow_http=development, allow_private=development)
-    return Verifier(WsgiFetcher(app, issuer.settings.public_url, network), verifier_options(issuer))
+    return Verifier(IssuerFetcher(issuer, network), verifier_options(issuer))
