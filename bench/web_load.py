@@ -55,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="per worker (the work is CPU-bound)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -88,7 +89,7 @@ def main() -> None:
             "--workers",
             str(args.workers),
             "--threads",
-            "4",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -118,8 +119,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     hello = results["hello world (GET /healthz)"]["rps"]
-    setup = f"gunicorn, {args.workers} workers x 4 threads; wrk -t2 -c16 for {args.seconds} s each"
-    print(f"{setup}, both on this machine")
+    server_setup = f"gunicorn, {args.workers} workers x {args.threads} threads"
+    print(f"{server_setup}; wrk -t2 -c16, {args.seconds} s each, both on this machine")
     for name, r in results.items():
         print(
             f"{name:<28} {r['rps']:>8,.0f} req/s ({r['rps'] / hello:.0%} of hello world), "
