@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from issuer import build
 from issuer.config import Settings
@@ -16,6 +17,13 @@ from issuer.web import accounts, api, app_pages, auth, credentials, errors, open
 from templates import TEMPLATES_DIR
 from verifier import HttpFetcher, Verifier, VerifyOptions
 from verifier import web as verifier_web
+
+
+class DatabaseId(IntegerConverter):
+    """A row id in a URL: at most 18 digits, so it always fits a 64-bit column (else 404)."""
+
+    regex = r"\d{1,18}"
+
 
 #: Largest request body accepted anywhere (bundles are far smaller).
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -43,6 +51,7 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.production,
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session
     )
+    app.url_map.converters["dbid"] = DatabaseId
     app.extensions["vouch"] = issuer
     app.extensions["vouch.verifier"] = local_verifier(app, issuer)
     csrf = CSRFProtect(app)

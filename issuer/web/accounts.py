@@ -94,7 +94,7 @@ def account_page() -> Any:
                     error = str(exc)
             elif action == "revoke-token":
                 token_id = request.form.get("token_id", "")
-                if not token_id.isdigit():
+                if not token_id.isdigit() or len(token_id) > 18:
                     abort(400, "token_id must be a token's number")
                 revoke_token(db, me.id, int(token_id), issuer().clock())
                 flash("Token revoked.")

@@ -141,7 +141,7 @@ def list_submissions() -> Any:
     )
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<dbid:submission_id>")
 @requires()
 def get_submission(submission_id: int) -> Any:
     record = _visible_submission(submission_id)
@@ -149,7 +149,7 @@ def get_submission(submission_id: int) -> Any:
     return jsonify(submission_json(record) | {"reviews": reviews})
 
 
-@bp.post("/submissions/<int:submission_id>/reviews")
+@bp.post("/submissions/<dbid:submission_id>/reviews")
 @requires("reviewer")
 def add_review(submission_id: int) -> Any:
     me = current()
@@ -225,7 +225,7 @@ def new_token() -> Any:
     return jsonify(data), 201
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<dbid:token_id>")
 @requires()
 def delete_token(token_id: int) -> Any:
     me = current()

@@ -182,7 +182,7 @@ def submit(milestone_id: str) -> Any:
     return render_template("app/submit.html", **context), (422 if errors or general else 200)
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<dbid:submission_id>")
 @requires()
 def submission(submission_id: int) -> Any:
     me = account()
@@ -255,7 +255,7 @@ def review_queue() -> Any:
     )
 
 
-@bp.route("/review/<int:submission_id>", methods=["GET", "POST"])
+@bp.route("/review/<dbid:submission_id>", methods=["GET", "POST"])
 @requires("reviewer")
 def review(submission_id: int) -> Any:
     me = account()

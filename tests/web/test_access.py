@@ -100,13 +100,13 @@ MATRIX = [
     Case("GET", "/api/v1/submissions", "/api/v1/submissions", SIGNED_IN_200),
     Case(
         "GET",
-        "/api/v1/submissions/<int:submission_id>",
+        "/api/v1/submissions/<dbid:submission_id>",
         "/api/v1/submissions/{submission}",
         (401, 200, 404, 200, 200),
     ),
     Case(
         "POST",
-        "/api/v1/submissions/<int:submission_id>/reviews",
+        "/api/v1/submissions/<dbid:submission_id>/reviews",
         "/api/v1/submissions/{submission}/reviews",
         (401, 403, 403, 201, 403),
         lambda w: SIGN_OFF,
@@ -123,7 +123,7 @@ MATRIX = [
     ),
     Case(
         "DELETE",
-        "/api/v1/tokens/<int:token_id>",
+        "/api/v1/tokens/<dbid:token_id>",
         "/api/v1/tokens/{spare_token}",  # one of Ada's tokens
         (401, 200, 404, 404, 404),
     ),
@@ -215,7 +215,7 @@ MATRIX = [
     ),
     Case(
         "GET",
-        "/submissions/<int:submission_id>",
+        "/submissions/<dbid:submission_id>",
         "/submissions/{submission}",
         (302, 200, 404, 200, 200),
     ),
@@ -223,13 +223,13 @@ MATRIX = [
     Case("GET", "/review", "/review", (302, 403, 403, 200, 403)),
     Case(
         "GET",
-        "/review/<int:submission_id>",
+        "/review/<dbid:submission_id>",
         "/review/{submission}",
         (302, 403, 403, 200, 403),
     ),
     Case(
         "POST",
-        "/review/<int:submission_id>",
+        "/review/<dbid:submission_id>",
         "/review/{page_submission}",
         (302, 403, 403, 302, 403),
         lambda w: {"kind": "self-explanation", "verdict": "pass", "minutes": "20"},
