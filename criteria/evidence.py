@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 
@@ -108,6 +108,16 @@ class Evidence:
             digest=bundle_digest(bundle),
             raw=bundle,
         )
+
+
+def with_held(evidence: Evidence, held: list[str]) -> Evidence:
+    """The same evidence with ``held`` set by the issuer (from issued credentials).
+
+    Cheaper than validating again: only ``held`` changes, and its ids come from the issuer's
+    own records. The digest covers the bundle as judged, ``held`` included.
+    """
+    raw = {k: v for k, v in evidence.raw.items() if k != "held"} | {"held": sorted(held)}
+    return replace(evidence, held=frozenset(held), raw=raw, digest=bundle_digest(raw))
 
 
 def bundle_digest(bundle: Mapping[str, Any]) -> str:

@@ -55,6 +55,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _finite_float(text: str) -> float:
+    """``1e999`` parses to infinity without passing through ``parse_constant``: refuse it too."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -71,7 +79,12 @@ def decode(data: bytes | str, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Any:
         raise EvidenceTooLargeError([problem])
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     except _DuplicateKey as exc:
@@ -168,7 +181,9 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
 _EXAMPLES = {"object": {}, "array": [], "string": "", "number": 0.0, "integer": 0, "boolean": True}
 
 
-def _semantic_problems(bundle: Mapping[str, Any]) -> list[EvidenceProblem]:
+def _semantic_problems(
+    bundle: Mapping[str, Any], *, parsed_here: bool = False
+) -> list[EvidenceProblem]:
     """What a schema cannot say: duplicate ids inside arrays of objects, non-finite numbers."""
     problems = []
     for field in ("exercises", "challenges"):
@@ -195,7 +210,8 @@ def _semantic_problems(bundle: Mapping[str, Any]) -> list[EvidenceProblem]:
                     )
                 )
             signed.setdefault(who, i)  # type: ignore[arg-type]
-    problems += _non_finite(bundle, [])
+    if not parsed_here:  # our JSON parser already refuses NaN and Infinity
+        problems += _non_finite(bundle, [])
     return problems
 
 
@@ -270,7 +286,7 @@ class EvidenceValidator:
             raise EvidenceError(problems) from None
         except RecursionError:
             raise EvidenceError([_too_deep(bundle)]) from None
-        problems = _semantic_problems(bundle)
+        problems = _semantic_problems(bundle, parsed_here=not isinstance(data, Mapping))
         if problems:
             raise EvidenceError(problems)
         return Evidence.from_valid(bundle)

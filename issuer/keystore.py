@@ -14,7 +14,6 @@ credential signed before still verifies. Private keys are decrypted only inside 
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -169,8 +168,9 @@ class KeyStore:
     def exists(self) -> bool:
         return (self.path / KEYRING).exists()
 
-    def _ring(self) -> dict[str, Any]:
-        """The key ring, re-read only when the file changed (rotation replaces it atomically)."""
+    def _keys(self) -> tuple[tuple[KeyInfo, ...], str]:
+        """The ring's keys and the current key id, re-read only when the file changed
+        (rotation replaces it atomically, so its inode and mtime change)."""
         path = self.path / KEYRING
         try:
             stamp = path.stat()
@@ -179,14 +179,17 @@ class KeyStore:
         except OSError as exc:
             raise KeyStoreError(f"cannot read {path}: {exc.strerror}") from None
         version = (stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
-        cached = self.__dict__.get("_ring_cache")
-        if cached is not None and cached[0] == version:
-            return copy.deepcopy(cached[1])
-        ring = self._read_ring()
-        self.__dict__["_ring_cache"] = (version, copy.deepcopy(ring))
-        return ring
+        cached = self.__dict__.get("_keys_cache")
+        if cached is None or cached[0] != version:
+            ring = self._ring()
+            keys = tuple(
+                KeyInfo(k["id"], k["alg"], k["created"], k.get("retired"), k["public_jwk"])
+                for k in ring["keys"]
+            )
+            cached = self.__dict__["_keys_cache"] = (version, keys, ring["current"])
+        return cached[1], cached[2]
 
-    def _read_ring(self) -> dict[str, Any]:
+    def _ring(self) -> dict[str, Any]:
         try:
             ring = json.loads((self.path / KEYRING).read_text())
         except FileNotFoundError:
@@ -201,15 +204,12 @@ class KeyStore:
         _write_private(self.path / KEYRING, json.dumps(ring, indent=2).encode())
 
     def ring(self) -> list[KeyInfo]:
-        """Every key, oldest first; exactly one is current."""
-        return [
-            KeyInfo(k["id"], k["alg"], k["created"], k.get("retired"), k["public_jwk"])
-            for k in self._ring()["keys"]
-        ]
+        """Every key, oldest first; exactly one is current (treat the JWKs as read-only)."""
+        return list(self._keys()[0])
 
     def current(self) -> KeyInfo:
-        ring = self._ring()
-        return next(k for k in self.ring() if k.key_id == ring["current"])
+        keys, current = self._keys()
+        return next(k for k in keys if k.key_id == current)
 
     def _add_key(self, alg: str, issuer_name: str, now: dt.datetime) -> KeyInfo:
         secret = self._secret(creating=True)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from criteria import Catalogue, Evidence, EvidenceError, Milestone, Verdict
+from criteria.evidence import with_held
 from issuer import statuslists
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer
@@ -282,8 +283,9 @@ class Issuer:
                 if key in issuing:  # the same achievement twice in one batch
                     slots.append(("same", issuing[key]))
                     continue
-                judged = bundle | {"held": sorted(held.get(learner.id, ()))}
-                verdict = self.catalogue.evaluate(self.catalogue.parse(judged))
+                verdict = self.catalogue.evaluate(
+                    with_held(evidence, list(held.get(learner.id, ())))
+                )
                 if key in live:
                     slots.append(Issued(verdict, live[key], False, None))
                     continue
