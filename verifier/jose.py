@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from typing import Any
 
@@ -37,10 +38,27 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _not_a_number(name: str) -> Any:
+    raise TokenError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """``1e999`` would parse to infinity: no genuine credential holds one."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise TokenError(f"{text[:20]} is not a finite number")
+    return value
+
+
 def _segment(part: str, what: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        value = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_not_a_number,
+            parse_float=_finite,
+        )
     except TokenError:
         raise
     except RecursionError:

@@ -406,3 +406,14 @@ def test_deeply_nested_json_inside_a_token(world):
     result = world.verifier.verify(f"{head}.{b64(text.encode())}.{b64(b'x' * 64)}")
     assert result.state is State.UNREADABLE
     assert "nested" in result.checks[0].detail
+
+
+@pytest.mark.parametrize("literal", ["1e999", "-1e999", "NaN", "Infinity"])
+def test_non_finite_numbers_in_the_payload(world, literal):
+    """Found in review: ``"nbf": 1e999`` parsed to infinity and crashed the claims check."""
+    head = world.record.jwt.split(".")[0]
+    text = json.dumps(world.payload)[:-1] + f', "nbf": {literal}' + "}"
+    text = text.replace(f'"nbf": {world.payload["nbf"]}, ', "", 1)
+    result = world.verifier.verify(f"{head}.{b64(text.encode())}.{b64(b'x' * 64)}")
+    assert result.state is State.UNREADABLE
+    assert "number" in result.checks[0].detail
