@@ -29,7 +29,10 @@ MAX_REVIEWS = 200
 MAX_TEXT = 200
 
 _ID = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT}
-_COUNT = {"type": "number", "minimum": 0}
+#: Any count or measurement: non-negative and below a bound far past any real figure (a
+#: 400-digit integer is valid JSON but no duration or throughput).
+MAX_NUMBER = 1e12
+_COUNT = {"type": "number", "minimum": 0, "maximum": MAX_NUMBER}
 _GRADE = {"enum": list(QUALITY_GRADES)}
 
 

@@ -123,6 +123,8 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
     where = json_path(path)
     field = next((p for p in reversed(path) if isinstance(p, str)), "")
     value, schema = error.instance, error.schema
+    if isinstance(value, float) and not math.isfinite(value):
+        return []  # reported once, as "not a finite number", by the semantic checks
     match error.validator:
         case "additionalProperties":
             known = schema.get("properties", {})
@@ -156,9 +158,9 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
         case "const":
             message = f"expected {error.validator_value!r}, got {_shown(value)}"
         case "minimum":
-            message = f"must be ≥ {error.validator_value}, got {value}"
+            message = f"must be ≥ {error.validator_value:g}, got {_shown(value)}"
         case "maximum":
-            message = f"must be ≤ {error.validator_value}, got {value}"
+            message = f"must be ≤ {error.validator_value:g}, got {_shown(value)}"
         case "uniqueItems":
             seen: list[Any] = []
             dupes = [v for v in value if v in seen or seen.append(v)]

@@ -404,3 +404,17 @@ def test_verdict_to_dict_is_json_ready(catalogue, bundle1):
     assert data["rules"][0]["reason"].startswith("checklist: 0 of 100 points")
     assert data["rules_digest"].startswith("sha256:")
     assert data["evidence_digest"].startswith("sha256:")
+
+
+def test_absurd_numbers_are_refused_not_crashed_on(catalogue):
+    """Found in review: a 400-digit integer of minutes reached a message and overflowed."""
+    from criteria import EvidenceError
+
+    bundle = meeting_bundle(catalogue["implementation-proficiency"])
+    bundle["challenges"][0]["minutes"] = 10**400
+    with pytest.raises(EvidenceError) as caught:
+        catalogue.check(bundle)
+    (problem,) = caught.value.problems
+    assert problem.path == "$.challenges[0].minutes"
+    assert problem.message.startswith("must be ≤ 1e+12, got 1000")
+    assert len(problem.message) < 100
