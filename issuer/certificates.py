@@ -25,6 +25,7 @@ import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
 
+from criteria import Milestone
 from templates import TEMPLATES_DIR
 
 log = logging.getLogger(__name__)
@@ -218,3 +219,26 @@ class CertificateRenderer:
             )
             tmp.unlink(missing_ok=True)
         return pdf
+
+
+def requirement_line(milestone: Milestone) -> str:
+    """One line on what the milestone required, for the certificate."""
+    kinds = {
+        "checklist": "a self-assessment",
+        "quiz": "a graded quiz",
+        "exercises": "practical exercises",
+        "challenges": "timed challenges",
+        "review": "reviewer sign-offs",
+        "rubric": "a rubric-scored review",
+        "benchmarks": "performance benchmarks",
+        "prerequisites": "the previous milestone",
+    }
+    seen: list[str] = []
+    stack = list(milestone.rules)
+    while stack:
+        rule = stack.pop(0)
+        if rule.kind in kinds and kinds[rule.kind] not in seen:
+            seen.append(kinds[rule.kind])
+        stack.extend(getattr(rule, "rules", ()))
+    listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else "".join(seen)
+    return f"Assessed by {listed}, against the completion criteria of the curriculum."

@@ -15,19 +15,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
 from jwt import PyJWK
-from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from criteria import Catalogue, Evidence, EvidenceError, Milestone, Verdict
+from criteria import Catalogue, Evidence, EvidenceError, Verdict
 from criteria.evidence import with_held
-from issuer import statuslists
+from issuer import reviews, statuslists
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
-from issuer.certificates import CertificateData, CertificateRenderer
+from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
 from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
 from issuer.db import Database
@@ -45,12 +43,12 @@ from issuer.db.models import (
 from issuer.errors import (
     ConflictError,
     ForbiddenError,
-    InvalidRequestError,
     IssuanceBugError,
     NotFoundError,
 )
 from issuer.keystore import KeyInfo, KeyStore
 from issuer.publication import did_web, kid
+from issuer.sharing import share_links
 from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
 
@@ -481,17 +479,7 @@ class Issuer:
 
     def review_kinds(self, milestone_id: str, role: str) -> dict[str, str]:
         """The sign-offs (kind → title) a reviewer with ``role`` can give on a milestone."""
-        milestone = self.catalogue[milestone_id]
-        kinds: dict[str, str] = {}
-        stack = list(milestone.rules)
-        while stack:
-            rule = stack.pop(0)
-            stack.extend(getattr(rule, "rules", ()))
-            if rule.kind == "review" and role in rule.roles:
-                kinds[rule.review] = rule.title
-            elif rule.kind == "rubric":
-                kinds[rule.scored.id] = rule.scored.title
-        return kinds
+        return reviews.review_kinds(self.catalogue[milestone_id], role)
 
     def add_review(
         self,
@@ -515,7 +503,9 @@ class Issuer:
                     raise NotFoundError(f"no submission {submission_id}")
                 if reviewer_learner_id is not None and submission.learner_id == reviewer_learner_id:
                     raise ForbiddenError("nobody signs off their own submission")
-                kind, fields = self._review_fields(submission.milestone_id, review, role)
+                kind, fields = reviews.review_fields(
+                    self.catalogue[submission.milestone_id], review, role
+                )
                 duplicate = session.scalar(
                     select(Review.id).where(
                         Review.submission_id == submission.id,
@@ -542,60 +532,6 @@ class Issuer:
 
         return self._retrying(once)
 
-    def _review_fields(
-        self, milestone_id: str, review: Mapping[str, Any], role: str
-    ) -> tuple[str, dict[str, Any]]:
-        """Check a sign-off's content against the milestone; the columns to store."""
-        milestone = self.catalogue[milestone_id]
-        kind = review.get("kind")
-        if not isinstance(kind, str) or (
-            kind not in milestone.reviews and kind not in milestone.rubrics
-        ):
-            known = ", ".join([*milestone.reviews, *milestone.rubrics])
-            raise InvalidRequestError(
-                f"unknown sign-off kind {str(kind)[:60]!r} (known: {known})", "$.kind"
-            )
-        allowed = self.review_kinds(milestone_id, role)
-        if kind not in allowed:
-            raise ForbiddenError(f"a {role}'s sign-off does not count for {kind} on this milestone")
-        comment = review.get("comment")
-        if comment is not None and (not isinstance(comment, str) or len(comment) > 4000):
-            raise InvalidRequestError("comment: text of at most 4000 characters", "$.comment")
-        if kind in milestone.rubrics:
-            items = review.get("items")
-            points = milestone.rubrics[kind].points
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                raise InvalidRequestError(
-                    "items: the rubric items met, as a list of ids", "$.items"
-                )
-            unknown = [i for i in items if i not in points]
-            if unknown or len(set(items)) != len(items):
-                raise InvalidRequestError(
-                    f"unknown or repeated rubric items: {unknown[:3]}", "$.items"
-                )
-            score = float(sum(points[i] for i in set(items)))
-            return kind, {
-                "verdict": "pass",
-                "rubric_items": sorted(set(items)),
-                "comment": comment,
-                "score": score,
-                "minutes": None,
-            }
-        verdict = review.get("verdict")
-        if verdict not in ("pass", "fail"):
-            raise InvalidRequestError("verdict: pass or fail", "$.verdict")
-        fields: dict[str, Any] = {"verdict": verdict, "comment": comment, "rubric_items": None}
-        for name, top in (("score", 100), ("minutes", 24 * 60)):
-            value = review.get(name)
-            if value is not None and (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not 0 <= value <= top
-            ):
-                raise InvalidRequestError(f"{name}: a number from 0 to {top}", f"$.{name}")
-            fields[name] = None if value is None else float(value)
-        return kind, fields
-
     def review_queue(self, role: str, reviewer_id: str) -> list[tuple[Submission, dict[str, str]]]:
         """Submissions waiting for a sign-off this reviewer can give (oldest first)."""
         with self.db.read() as session:
@@ -610,7 +546,7 @@ class Issuer:
             }
         queue = []
         for submission in waiting:
-            awaiting = _awaiting_rules(submission.verdict.get("rules", []))
+            awaiting = reviews.awaited(submission.verdict.get("rules", []))
             kinds = {
                 kind: title
                 for kind, title in self.review_kinds(submission.milestone_id, role).items()
@@ -884,42 +820,9 @@ class Issuer:
 
     def sharing(self, record: Credential) -> dict[str, str]:
         """Links and the embed snippet a learner uses to show the badge elsewhere."""
-        milestone = self.catalogue[record.milestone_id]
-        base = (
-            f"{self.settings.public_url}/api/v1/credentials/{record.id.removeprefix('urn:uuid:')}"
+        return share_links(
+            self.settings, self.catalogue[record.milestone_id], record, self.verify_url(record.id)
         )
-        verify = self.verify_url(record.id)
-        alt = (
-            f"{milestone.badge.name} badge: {milestone.title}, milestone {milestone.number} "
-            f"({milestone.level}), issued by {self.settings.issuer_name}"
-        )
-        embed = (
-            f'<a href="{escape(verify)}" title="Verify this credential">'
-            f'<img src="{escape(base)}/badge.png" alt="{escape(alt)}" width="160" height="160">'
-            "</a>"
-        )
-        linkedin = {
-            "startTask": "CERTIFICATION_NAME",
-            "name": f"{milestone.badge.name}: {milestone.title}",
-            "organizationName": self.settings.issuer_name,
-            "issueYear": str(record.issued_at.year),
-            "issueMonth": str(record.issued_at.month),
-            "certUrl": verify,
-            "certId": record.id,
-        }
-        if record.valid_until is not None:
-            linkedin |= {
-                "expirationYear": str(record.valid_until.year),
-                "expirationMonth": str(record.valid_until.month),
-            }
-        return {
-            "verify_url": verify,
-            "certificate_pdf": f"{base}/certificate.pdf",
-            "badge_png": f"{base}/badge.png",
-            "badge_svg": f"{base}/badge.svg",
-            "embed_html": embed,
-            "linkedin_url": "https://www.linkedin.com/profile/add?" + urlencode(linkedin),
-        }
 
     def status_list(self, list_id: str) -> StatusList:
         if not list_id.isalnum() or len(list_id) > 32:
@@ -929,39 +832,6 @@ class Issuer:
             if record is None:
                 raise NotFoundError(f"no status list {list_id!r}")
             return record
-
-
-def _awaiting_rules(results: list[dict[str, Any]]) -> set[str]:
-    """The review kinds and rubric ids a verdict is waiting for."""
-    waiting: set[str] = set()
-    for result in results:
-        if result.get("status") == "awaiting-review":
-            waiting.add(result.get("awaits", ""))
-        waiting |= _awaiting_rules(result.get("rules", []))
-    return waiting - {""}
-
-
-def requirement_line(milestone: Milestone) -> str:
-    """One line on what the milestone required, for the certificate."""
-    kinds = {
-        "checklist": "a self-assessment",
-        "quiz": "a graded quiz",
-        "exercises": "practical exercises",
-        "challenges": "timed challenges",
-        "review": "reviewer sign-offs",
-        "rubric": "a rubric-scored review",
-        "benchmarks": "performance benchmarks",
-        "prerequisites": "the previous milestone",
-    }
-    seen: list[str] = []
-    stack = list(milestone.rules)
-    while stack:
-        rule = stack.pop(0)
-        if rule.kind in kinds and kinds[rule.kind] not in seen:
-            seen.append(kinds[rule.kind])
-        stack.extend(getattr(rule, "rules", ()))
-    listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else "".join(seen)
-    return f"Assessed by {listed}, against the completion criteria of the curriculum."
 
 
 def _urn(credential_id: str) -> str:
