@@ -74,6 +74,12 @@ def measure(alg: str, count: int) -> dict[str, float]:
         return figures | {"openbadgeslib": best_of(3, openbadgeslib, count)}
 
 
+def peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=500)
@@ -90,6 +96,7 @@ def main() -> None:
                 f"       openbadgeslib OB3Verifier (signature, expiry, structure; no status list) "
                 f"{f['openbadgeslib']:,.0f}/s; Vouch is {f['ours'] / f['openbadgeslib']:.1f}x"
             )
+    print(f"peak RSS of this process (issuer included, all runs): {peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":
