@@ -202,16 +202,14 @@ def _semantic_problems(
     signed: dict[tuple[str, str], int] = {}
     for i, review in _entries_of(bundle, "reviews"):
         reviewer = review.get("reviewer")
-        who = (review.get("kind"), reviewer.get("id") if isinstance(reviewer, Mapping) else None)
-        if isinstance(who[0], str) and isinstance(who[1], str):
-            if who in signed:
-                also = f"also at $.reviews[{signed[who]}]"
-                problems.append(
-                    EvidenceProblem(
-                        f"$.reviews[{i}]", f"duplicate {who[0]} sign-off by {who[1]!r} ({also})"
-                    )
-                )
-            signed.setdefault(who, i)  # type: ignore[arg-type]
+        kind = review.get("kind")
+        reviewer_id = reviewer.get("id") if isinstance(reviewer, Mapping) else None
+        if isinstance(kind, str) and isinstance(reviewer_id, str):
+            if (kind, reviewer_id) in signed:
+                also = f"also at $.reviews[{signed[kind, reviewer_id]}]"
+                message = f"duplicate {kind} sign-off by {reviewer_id!r} ({also})"
+                problems.append(EvidenceProblem(f"$.reviews[{i}]", message))
+            signed.setdefault((kind, reviewer_id), i)
     if not parsed_here:  # our JSON parser already refuses NaN and Infinity
         problems += _non_finite(bundle, [])
     return problems

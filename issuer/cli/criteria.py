@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from criteria import CriteriaError, EvidenceError, Milestone, Status, Verdict, load_catalogue
+from criteria import (
+    CriteriaError,
+    EvidenceError,
+    Milestone,
+    RuleResult,
+    Status,
+    Verdict,
+    load_catalogue,
+)
 from criteria.validation import MAX_BUNDLE_BYTES
 from issuer.cli.output import (
     EXIT_INVALID,
@@ -113,7 +121,7 @@ def render_verdict(verdict: Verdict) -> str:
     }
     lines = [f"{verdict.milestone}: {state[verdict.status]} (progress {verdict.progress:.0%})"]
 
-    def walk(results: tuple, depth: int) -> None:  # type: ignore[type-arg]
+    def walk(results: tuple[RuleResult, ...], depth: int) -> None:
         for r in results:
             lines.append(f"{'  ' * depth}{MARKS[r.status]} {r.id}: {r.reason}")
             walk(r.children, depth + 1)
