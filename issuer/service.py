@@ -311,21 +311,7 @@ class Issuer:
             ):
                 submission, verdict, learner = pending[n]
                 record = self._signed(learner, submission.id, verdict, list_id, index, now)
-                session.add(record)
-                session.add(
-                    IssuanceLog(
-                        at=now,
-                        event="issued",
-                        actor=actor,
-                        credential_id=record.id,
-                        detail={
-                            "milestone": verdict.milestone,
-                            "learner": learner.external_id,
-                            "submission": submission.id,
-                            "key": record.key_id,
-                        },
-                    )
-                )
+                session.add_all([record, issued_entry(record, learner, actor, now)])
                 answers[n] = Issued(verdict, record, True, submission.id)
             for n, (submission, verdict, _) in enumerate(pending):
                 answers.setdefault(n, Issued(verdict, None, False, submission.id))
@@ -458,20 +444,7 @@ class Issuer:
         if existing is not None:
             return Issued(verdict, existing, False, submission.id)
         credential = self._new_credential(session, learner, submission, verdict, now)
-        session.add(
-            IssuanceLog(
-                at=now,
-                event="issued",
-                actor=actor,
-                credential_id=credential.id,
-                detail={
-                    "milestone": verdict.milestone,
-                    "learner": learner.external_id,
-                    "submission": submission.id,
-                    "key": credential.key_id,
-                },
-            )
-        )
+        session.add(issued_entry(credential, learner, actor, now))
         session.flush()
         return Issued(verdict, credential, True, submission.id)
 
@@ -832,6 +805,17 @@ class Issuer:
             if record is None:
                 raise NotFoundError(f"no status list {list_id!r}")
             return record
+
+
+def issued_entry(record: Credential, learner: Learner, actor: str, now: dt.datetime) -> IssuanceLog:
+    """The issuance log's line for a new credential."""
+    detail = {
+        "milestone": record.milestone_id,
+        "learner": learner.external_id,
+        "submission": record.submission_id,
+        "key": record.key_id,
+    }
+    return IssuanceLog(at=now, event="issued", actor=actor, credential_id=record.id, detail=detail)
 
 
 def _urn(credential_id: str) -> str:
