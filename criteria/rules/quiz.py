@@ -23,6 +23,7 @@ class QuizRule(Rule):
             raise spec.error("quiz", f"unknown quiz {quiz_id!r} (known: {known})")
         self.quiz = quiz = scope.quizzes[quiz_id]
         self.key = {q.id: q.answer for q in quiz.questions}
+        self.titles = {q.id: q.title for q in quiz.questions}
         self.min_percent = spec.number("min_percent")
         if not 0 < self.min_percent <= 100:
             problem = f"{self.min_percent} is out of range: must be > 0 and ≤ 100"
@@ -44,7 +45,7 @@ class QuizRule(Rule):
             reason += f" (needs {self.min_percent:g}%)"
         else:
             reason += f", needs {self.min_percent:g}%"
-            reason += f"; not answered correctly: {listing(missed)}"
+            reason += f"; not answered correctly: {listing(self.titles[q] for q in missed)}"
         return self.result(
             Status.MET if met else Status.NOT_MET,
             round(100 * correct / total, 2),
