@@ -146,7 +146,7 @@ def test_learner_earns_a_badge_and_downloads_the_certificate(live, contexts, scr
     quiz = page.locator("ul.checks li", has_text="2 of 3 correct")
     expect(quiz).to_be_visible()
     expect(quiz).to_contain_text("not met")
-    expect(quiz).to_contain_text("caching-strategy")
+    expect(quiz).to_contain_text("Caching Strategy")
     screenshot(page, "verdict-not-met")
 
     # All right: only the reviewer's self-explanation sign-off is missing.
