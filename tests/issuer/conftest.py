@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from criteria import load_catalogue
@@ -84,3 +88,35 @@ def make_issuer(tmp_path, database_url) -> Iterator[Callable[..., Issuer]]:
 @pytest.fixture
 def issuer(make_issuer) -> Issuer:
     return make_issuer()
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    """``vouch init`` and one ``vouch issue`` in a fresh instance, through the real CLI."""
+    from issuer.cli import main
+
+    root = tmp_path_factory.mktemp("cli")
+    env = {
+        "VOUCH_INSTANCE_PATH": str(root / "instance"),
+        "VOUCH_KEYS_DIR": str(root / "keys"),
+        "VOUCH_KEY_PASSPHRASE": "cli-passphrase-7f3a9c2e",
+        "VOUCH_PUBLIC_URL": PUBLIC_URL,
+        "VOUCH_ENV": None,
+        "VOUCH_DATABASE_URL": None,
+        "VOUCH_ISSUER_NAME": None,
+        "VOUCH_ADMIN_TOKEN": None,
+    }
+    runner = CliRunner()
+
+    def vouch(*args):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    assert vouch("init").exit_code == 0
+    issued = vouch("issue", str(EXAMPLES / "foundation-mastery.json"))
+    assert issued.exit_code == 0, issued.output
+    credential_id = re.search(r"issued: (urn:uuid:[0-9a-f-]{36})", issued.output).group(1)
+    token = re.search(r"^jwt: +(\S+)$", issued.output, re.M).group(1)
+    return SimpleNamespace(vouch=vouch, root=root, credential_id=credential_id, jwt=token)

@@ -21,7 +21,6 @@ from types import SimpleNamespace
 
 import pytest
 from asn1crypto import x509 as asn1_x509
-from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
@@ -545,35 +544,6 @@ def test_certificate_route_answers_404_json_for_an_unknown_credential(world):
 
 
 # -- CLI ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory):
-    """``vouch init`` and one ``vouch issue`` in a fresh instance."""
-    from issuer.cli import main
-
-    root = tmp_path_factory.mktemp("cli")
-    env = {
-        "VOUCH_INSTANCE_PATH": str(root / "instance"),
-        "VOUCH_KEYS_DIR": str(root / "keys"),
-        "VOUCH_KEY_PASSPHRASE": "cli-passphrase-7f3a9c2e",
-        "VOUCH_PUBLIC_URL": PUBLIC_URL,
-        "VOUCH_ENV": None,
-        "VOUCH_DATABASE_URL": None,
-        "VOUCH_ISSUER_NAME": None,
-        "VOUCH_ADMIN_TOKEN": None,
-    }
-    runner = CliRunner()
-
-    def vouch(*args):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-
-    assert vouch("init").exit_code == 0
-    issued = vouch("issue", str(EXAMPLES / "foundation-mastery.json"))
-    assert issued.exit_code == 0, issued.output
-    credential_id = re.search(r"issued: (urn:uuid:[0-9a-f-]{36})", issued.output).group(1)
-    token = re.search(r"^jwt: +(\S+)$", issued.output, re.M).group(1)
-    return SimpleNamespace(vouch=vouch, root=root, credential_id=credential_id, jwt=token)
 
 
 def test_cli_certificate_writes_the_pdf(cli):
