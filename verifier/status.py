@@ -13,6 +13,7 @@ from verifier.fetch import Fetcher, FetchError, FetchRefused
 from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
 from verifier.keys import KeyRejected, key_for, resolve_key
 from verifier.result import CheckResult, CheckStatus
+from verifier.vc import instant, issuer_id, stamp
 
 #: A status-list credential may be larger than a credential (a 16 KiB list compresses badly
 #: once many entries are set), but never larger than the fetch limit.
@@ -21,21 +22,6 @@ ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
 
 Check = Callable[[CheckStatus, str], CheckResult]
-
-
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    return (
-        issuer.get("id")
-        if isinstance(issuer, dict)
-        else issuer
-        if isinstance(issuer, str)
-        else None
-    )
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def check_status(
@@ -100,12 +86,12 @@ def _check_entry(
     except (FetchError, UnicodeDecodeError) as exc:
         return result(
             CheckStatus.UNKNOWN,
-            f"could not read the status list at {_stamp(now)} ({exc}); revocation was not checked",
+            f"could not read the status list at {stamp(now)} ({exc}); revocation was not checked",
         )
     try:
         header, status_credential = _read_list(token)
-        status_issuer = _issuer_id(status_credential)
-        if status_issuer != _issuer_id(credential):
+        status_issuer = issuer_id(status_credential)
+        if status_issuer is None or status_issuer != issuer_id(credential):
             return result(
                 CheckStatus.FAIL,
                 f"the status list is issued by {status_issuer}, not the credential's issuer",
@@ -116,7 +102,7 @@ def _check_entry(
         return result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
     except FetchError as exc:
         return result(
-            CheckStatus.UNKNOWN, f"could not fetch the status list's key at {_stamp(now)} ({exc})"
+            CheckStatus.UNKNOWN, f"could not fetch the status list's key at {stamp(now)} ({exc})"
         )
     types = status_credential.get("type", [])
     subject = status_credential.get("credentialSubject", {})
@@ -129,7 +115,8 @@ def _check_entry(
             CheckStatus.FAIL, f"the status list's purpose is {list_purposes}, the entry's {purpose}"
         )
     valid_until = status_credential.get("validUntil")
-    if isinstance(valid_until, str) and _parse(valid_until) and _parse(valid_until) + leeway < now:
+    expiry = instant(valid_until)
+    if expiry is not None and expiry + leeway < now:
         return result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
     try:
         bits = _decoded(str(subject.get("encodedList", "")))
@@ -147,7 +134,7 @@ def _check_entry(
         word = "revoked" if purpose == "revocation" else "suspended"
         return result(CheckStatus.FAIL, f"{word}: entry {index} of {url} is set")
     word = "not revoked" if purpose == "revocation" else "not suspended"
-    return result(CheckStatus.PASS, f"{word} (status list read at {_stamp(now)})")
+    return result(CheckStatus.PASS, f"{word} (status list read at {stamp(now)})")
 
 
 @lru_cache(maxsize=256)
@@ -169,11 +156,3 @@ def _read_list(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 @lru_cache(maxsize=256)
 def _decoded(encoded: str) -> bytes:
     return bitstring.decode(encoded)
-
-
-def _parse(value: str) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None

@@ -31,6 +31,7 @@ from verifier.keys import KeyRejected, origin, published_keys, resolve_key
 from verifier.result import CheckResult, CheckStatus, VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from verifier.status import check_status
+from verifier.vc import instant, issuer_id, stamp
 
 #: JOSE header members OB 3.0 allows [§8.2.3]; anything else (crit, jku, x5u, …) is refused.
 ALLOWED_HEADER = frozenset({"alg", "kid", "typ", "jwk"})
@@ -51,26 +52,6 @@ class VerifyOptions:
     leeway: dt.timedelta = dt.timedelta(seconds=60)
     #: Development only: http URLs (and did:web over http for local hosts).
     allow_http: bool = False
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
-
-
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    value = issuer.get("id") if isinstance(issuer, dict) else issuer
-    return value if isinstance(value, str) else None
 
 
 @dataclass
@@ -121,7 +102,7 @@ class Verifier:
             run.add("decoding", CheckStatus.FAIL, f"cannot follow the link: {exc}")
             return VerificationResult(tuple(run.checks), None, run.now)
         except FetchError as exc:
-            run.add("decoding", CheckStatus.UNKNOWN, f"could not fetch at {_stamp(run.now)}: {exc}")
+            run.add("decoding", CheckStatus.UNKNOWN, f"could not fetch at {stamp(run.now)}: {exc}")
             return VerificationResult(tuple(run.checks), None, run.now)
         return self._verify_artefact(artefact, run, recipient_email)
 
@@ -167,7 +148,7 @@ class Verifier:
         run.checks.extend(artefact.pdf_checks)
         self._header(header, run)
         alg_ok = self._algorithm(header, run)
-        issuer = _issuer_id(credential)
+        issuer = issuer_id(credential)
         key = self._key(header, issuer, run) if alg_ok else None
         self._signature(token, header, key, run)
         self._claims(payload, credential, legacy, run)
@@ -208,7 +189,7 @@ class Verifier:
                 run.add(
                     "PDF signer",
                     CheckStatus.UNKNOWN,
-                    f"could not fetch the issuer's keys at {_stamp(run.now)} ({exc})",
+                    f"could not fetch the issuer's keys at {stamp(run.now)} ({exc})",
                 )
             else:
                 if any(same_key(signer, key) for key in published):
@@ -292,7 +273,7 @@ class Verifier:
             return None
         except FetchError as exc:
             run.add("issuer key", CheckStatus.UNKNOWN,
-                    f"could not fetch the issuer's keys at {_stamp(run.now)} ({exc})")  # fmt: skip
+                    f"could not fetch the issuer's keys at {stamp(run.now)} ({exc})")  # fmt: skip
             return None
         run.add("issuer key", CheckStatus.PASS, f"{resolved.kid}, published at {resolved.source}")
         return resolved.key
@@ -322,7 +303,7 @@ class Verifier:
             problems.append("the vc claim is not a credential object")
         if "vp" in payload:
             problems.append("a vp claim has no place in a credential")
-        for claim, expected in (("iss", _issuer_id(credential)), ("jti", credential.get("id")),
+        for claim, expected in (("iss", issuer_id(credential)), ("jti", credential.get("id")),
                                 ("sub", subject_id)):  # fmt: skip
             if claim not in payload:
                 if expected is not None and claim != "sub":
@@ -335,7 +316,7 @@ class Verifier:
                     notes.append(f"{claim} absent (accepted)")
                 continue
             claimed = payload[claim]
-            moment = _instant(value)
+            moment = instant(value)
             if not isinstance(claimed, int | float) or isinstance(claimed, bool):
                 problems.append(f"{claim} is not a NumericDate")
             elif moment is None or int(claimed) != int(moment.timestamp()):
@@ -372,7 +353,7 @@ class Verifier:
             ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
         )
         start, end = credential.get(start_name), credential.get(end_name)
-        start_at, end_at = _instant(start), _instant(end)
+        start_at, end_at = instant(start), instant(end)
         leeway = self.options.leeway
         if start_at is None:
             run.add(
