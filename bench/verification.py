@@ -11,7 +11,8 @@ import argparse
 import jwt
 from common import best_of, learner_bundles, throwaway_issuer
 
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
+from issuer.verification import verifier_options
 from verifier import State, Verifier
 from verifier.fetch import MappingFetcher
 from verifier.jose import read_compact
@@ -36,7 +37,9 @@ def measure(alg: str, count: int) -> dict[str, float]:
         record = issuer.issue(next(learner_bundles(1))).credential
         token = record.jwt
         app = create_app(issuer=issuer)
-        verifier = Verifier(published_material(issuer, app, token), verifier_options(issuer))
+        verifier = Verifier(
+            published_material(issuer, app, token), verifier_options(issuer.settings)
+        )
         assert verifier.verify(token).state is State.VERIFIED
         key = jwt.PyJWK(issuer.keys.current().public_jwk).key
         signing_input, signature = token.rsplit(".", 1)[0].encode(), token.rsplit(".", 1)[1]

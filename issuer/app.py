@@ -11,11 +11,10 @@ from werkzeug.routing import IntegerConverter
 
 from issuer import build
 from issuer.config import Settings
-from issuer.local_fetcher import IssuerFetcher
 from issuer.service import Issuer
+from issuer.verification import local_verifier
 from issuer.web import accounts, api, app_pages, auth, credentials, errors, openapi, pages, public
 from templates import TEMPLATES_DIR
-from verifier import HttpFetcher, Verifier, VerifyOptions
 from verifier import web as verifier_web
 
 
@@ -53,7 +52,7 @@ def create_app(
     )
     app.url_map.converters["dbid"] = DatabaseId
     app.extensions["vouch"] = issuer
-    app.extensions["vouch.verifier"] = local_verifier(app, issuer)
+    app.extensions["vouch.verifier"] = local_verifier(issuer)
     csrf = CSRFProtect(app)
     errors.init_app(app)
     auth.init_app(app)
@@ -84,18 +83,3 @@ def create_app(
         return app.response_class("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
 
     return app
-
-
-def verifier_options(issuer: Issuer) -> VerifyOptions:
-    settings = issuer.settings
-    return VerifyOptions(
-        trusted_issuers=(issuer.did, settings.public_url, *settings.trusted_issuers),
-        allow_http=not settings.production,
-    )
-
-
-def local_verifier(app: Flask, issuer: Issuer) -> Verifier:
-    """The verifier inside the issuer: its own material is read in-process, not over HTTP."""
-    development = not issuer.settings.production
-    network = HttpFetcher(allow_http=development, allow_private=development)
-    return Verifier(IssuerFetcher(issuer, network), verifier_options(issuer))

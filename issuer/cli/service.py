@@ -25,7 +25,6 @@ from issuer.cli.output import (
 from issuer.config import Settings
 from issuer.errors import IssuerError, NotFoundError
 from issuer.keystore import ALGORITHMS, DEFAULT_ALGORITHM
-from issuer.publication import did_web
 from issuer.service import BATCH, Issuer
 
 #: Exit code for an operational failure (key store, database, configuration).
@@ -199,20 +198,12 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     """
     from pathlib import Path
 
-    from verifier import HttpFetcher, State, Verifier, VerifyOptions
+    from issuer.verification import network_fetcher, verifier_options
+    from verifier import State, Verifier
     from verifier.artefacts import MAX_ARTEFACT_BYTES
 
     settings = Settings.load()
-    development = not settings.production
-    options = VerifyOptions(
-        trusted_issuers=(
-            did_web(settings.public_url),
-            settings.public_url,
-            *settings.trusted_issuers,
-        ),
-        allow_http=development,
-    )
-    verifier = Verifier(HttpFetcher(allow_http=development, allow_private=development), options)
+    verifier = Verifier(network_fetcher(settings), verifier_options(settings))
     try:
         is_file = artefact == "-" or Path(artefact).is_file()
     except (OSError, ValueError):  # a token is no file name (too long, NUL, …)

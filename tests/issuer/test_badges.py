@@ -21,12 +21,13 @@ from defusedxml import ElementTree
 from PIL import Image
 
 from criteria import load_catalogue
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
 from issuer.badges import BADGE_PIXELS, badge_png, badge_svg, bake_png, bake_svg
 from issuer.config import Settings
 from issuer.db import Database
 from issuer.keystore import KeyStore
 from issuer.service import Issuer
+from issuer.verification import verifier_options
 from tests.criteria.bundles import meeting_bundle
 from verifier import CheckStatus, State, Verifier, WsgiFetcher
 
@@ -178,7 +179,7 @@ def world(tmp_path_factory):
         issuer=issuer,
         app=app,
         client=app.test_client(),
-        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer)),
+        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer.settings)),
         record=record,
         uuid=record.id.removeprefix("urn:uuid:"),
         verify_url=issuer.verify_url(record.id),

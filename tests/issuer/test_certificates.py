@@ -28,12 +28,13 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import BooleanObject
 
 from criteria import load_catalogue
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
 from issuer.certificates import CERTIFICATE_DIR, AssetFetcher, CertificateRenderer
 from issuer.config import Settings
 from issuer.db import Database
 from issuer.keystore import KeyStore
 from issuer.service import Issuer
+from issuer.verification import verifier_options
 from tests.criteria.bundles import meeting_bundle
 from verifier import CheckStatus, State, Verifier, WsgiFetcher
 
@@ -194,7 +195,7 @@ def world(tmp_path_factory):
         issuer=issuer,
         app=app,
         client=app.test_client(),
-        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer)),
+        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer.settings)),
         record=first,
         other=second,
         pdf=issuer.certificate_pdf(first.id),
@@ -281,7 +282,7 @@ def test_certificates_signed_with_other_key_algorithms_validate(make_issuer, alg
     assert status.valid
     assert status.trusted
     verifier = Verifier(
-        WsgiFetcher(create_app(issuer=issuer), PUBLIC_URL), verifier_options(issuer)
+        WsgiFetcher(create_app(issuer=issuer), PUBLIC_URL), verifier_options(issuer.settings)
     )
     assert_pdf_verified(verifier.verify(pdf))
 

@@ -18,9 +18,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from criteria import load_catalogue
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
 from issuer.keystore import generate_private_key, public_jwk
 from issuer.publication import kid
+from issuer.verification import verifier_options
 from tests.criteria.bundles import meeting_bundle
 from verifier import CheckStatus, State, Verifier, WsgiFetcher
 from verifier.fetch import FetchError
@@ -72,7 +73,8 @@ def world(issuer):
         payload,
         fetcher,
     )
-    w.verifier = Verifier(fetcher, verifier_options(issuer))
+    options = verifier_options(issuer.settings)
+    w.verifier = Verifier(fetcher, options)
     w.kid = kid(issuer.did, issuer.keys.current())
     w.sign = lambda payload, header=None: jwt.encode(
         payload,
@@ -80,7 +82,7 @@ def world(issuer):
         algorithm="ES256",
         headers=header or {"kid": w.kid, "typ": "JWT"},
     )
-    w.with_fetcher = lambda answers: Verifier(Overrides(fetcher, answers), verifier_options(issuer))
+    w.with_fetcher = lambda answers: Verifier(Overrides(fetcher, answers), options)
     return w
 
 

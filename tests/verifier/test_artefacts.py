@@ -18,7 +18,8 @@ from types import SimpleNamespace
 import pytest
 
 from criteria import load_catalogue
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
+from issuer.verification import verifier_options
 from tests.criteria.bundles import LEARNER, meeting_bundle
 from verifier import CheckStatus, State, Verifier, WsgiFetcher
 from verifier.artefacts import MAX_ARTEFACT_BYTES, Unreadable, read_artefact
@@ -92,7 +93,7 @@ def world(issuer):
         jwt=record.jwt,
         uuid=record.id.removeprefix("urn:uuid:"),
         credential={k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS},
-        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer)),
+        verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer.settings)),
     )
 
 

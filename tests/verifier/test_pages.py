@@ -19,9 +19,10 @@ from markupsafe import escape
 from werkzeug.serving import make_server
 
 from criteria import Catalogue, load_catalogue
-from issuer.app import create_app, verifier_options
+from issuer.app import create_app
 from issuer.cli import main
 from issuer.service import Issuer
+from issuer.verification import verifier_options
 from tests.criteria.bundles import LEARNER, meeting_bundle
 from tests.verifier.test_artefacts import baked_png
 from verifier import CheckResult, CheckStatus, HttpFetcher, State, Verifier, VerifyOptions
@@ -335,7 +336,7 @@ def test_verify_form_labels_every_input(world):
 
 def test_standalone_verifier_app_agrees_with_the_issuers_app(world):
     alone = standalone.create_app(
-        verifier_options(world.issuer), fetcher=WsgiFetcher(world.app, PUBLIC_URL)
+        verifier_options(world.issuer.settings), fetcher=WsgiFetcher(world.app, PUBLIC_URL)
     ).test_client()
     ours = world.client.post("/api/v1/verify", json={"credential": world.record.jwt})
     theirs = alone.post("/api/v1/verify", json={"credential": world.record.jwt})
@@ -347,7 +348,7 @@ def test_standalone_verifier_app_agrees_with_the_issuers_app(world):
 
 def test_standalone_verifier_app_agrees_after_revocation(world):
     alone = standalone.create_app(
-        verifier_options(world.issuer), fetcher=WsgiFetcher(world.app, PUBLIC_URL)
+        verifier_options(world.issuer.settings), fetcher=WsgiFetcher(world.app, PUBLIC_URL)
     ).test_client()
     world.issuer.revoke(world.record.id, "issued in error", actor="test")
     ours = world.client.post("/api/v1/verify", json={"credential": world.record.jwt}).get_json()

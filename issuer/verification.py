@@ -1,0 +1,33 @@
+"""The verifier as this deployment configures it: whom it trusts and what it may fetch."""
+
+from __future__ import annotations
+
+from issuer.config import Settings
+from issuer.local_fetcher import IssuerFetcher
+from issuer.publication import did_web
+from issuer.service import Issuer
+from verifier import HttpFetcher, Verifier, VerifyOptions
+
+
+def verifier_options(settings: Settings) -> VerifyOptions:
+    """Trust this issuer (its did:web and URL) and the configured others; http in development."""
+    return VerifyOptions(
+        trusted_issuers=(
+            did_web(settings.public_url),
+            settings.public_url,
+            *settings.trusted_issuers,
+        ),
+        allow_http=not settings.production,
+    )
+
+
+def network_fetcher(settings: Settings) -> HttpFetcher:
+    """Fetches over the network; development may also reach http and private addresses."""
+    development = not settings.production
+    return HttpFetcher(allow_http=development, allow_private=development)
+
+
+def local_verifier(issuer: Issuer) -> Verifier:
+    """The verifier inside the issuer: its own material is read in-process, not over HTTP."""
+    settings = issuer.settings
+    return Verifier(IssuerFetcher(issuer, network_fetcher(settings)), verifier_options(settings))
