@@ -63,6 +63,10 @@ class Learner(Base):
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[dt.datetime]
 
+    def bundle_learner(self) -> dict[str, str]:
+        """The ``learner`` member of an evidence bundle, as this record holds it."""
+        return {"id": self.external_id, "name": self.name, "email": self.email}
+
 
 class MilestoneRecord(Base):
     """A milestone and the digest of the rule file version in force."""

@@ -107,8 +107,7 @@ def submit() -> Any:
     given = bundle.get("learner")
     if isinstance(given, dict) and str(given.get("email", me.email)).strip().lower() != me.email:
         raise ForbiddenError("you can only submit your own evidence")
-    learner = issuer().learner(me.learner_id or 0)
-    bundle["learner"] = {"id": learner.external_id, "name": learner.name, "email": learner.email}
+    bundle["learner"] = issuer().learner(me.learner_id or 0).bundle_learner()
     outcome = issuer().issue(bundle, actor=me.reviewer_id)
     return jsonify(outcome_json(outcome)), 201
 

@@ -151,12 +151,7 @@ def submit(milestone_id: str) -> Any:
     general: list[str] = []
     if request.method == "POST":
         bundle, fields = _form_bundle(m)
-        learner = issuer().learner(me.learner_id or 0)
-        bundle["learner"] = {
-            "id": learner.external_id,
-            "name": learner.name,
-            "email": learner.email,
-        }
+        bundle["learner"] = issuer().learner(me.learner_id or 0).bundle_learner()
         try:
             outcome = issuer().issue(bundle, actor=me.reviewer_id)
         except EvidenceError as exc:
