@@ -37,15 +37,20 @@ def new_list(session: Session, issuer: Issuer, now: dt.datetime) -> StatusList:
     return status_list
 
 
+def open_list(session: Session, issuer: Issuer, now: dt.datetime) -> StatusList:
+    """The oldest revocation list not yet full, or a new one."""
+    return session.scalars(
+        select(StatusList)
+        .where(StatusList.full.is_(False), StatusList.purpose == "revocation")
+        .order_by(StatusList.created_at, StatusList.id)
+        .limit(1)
+    ).first() or new_list(session, issuer, now)
+
+
 def allocate(session: Session, issuer: Issuer, now: dt.datetime) -> tuple[StatusList, int]:
     """An unused entry in an open list (opening one when needed)."""
     while True:
-        status_list = session.scalars(
-            select(StatusList)
-            .where(StatusList.full.is_(False), StatusList.purpose == "revocation")
-            .order_by(StatusList.created_at, StatusList.id)
-            .limit(1)
-        ).first() or new_list(session, issuer, now)
+        status_list = open_list(session, issuer, now)
         for _ in range(PROBES):
             index = secrets.randbelow(status_list.size)
             taken = session.scalar(
@@ -81,12 +86,7 @@ def allocate_many(
     """``count`` distinct unused entries, drawn at random, checked against the database in bulk."""
     chosen: list[tuple[str, int]] = []
     while len(chosen) < count:
-        status_list = session.scalars(
-            select(StatusList)
-            .where(StatusList.full.is_(False), StatusList.purpose == "revocation")
-            .order_by(StatusList.created_at, StatusList.id)
-            .limit(1)
-        ).first() or new_list(session, issuer, now)
+        status_list = open_list(session, issuer, now)
         wanted = count - len(chosen)
         picked = {index for list_id, index in chosen if list_id == status_list.id}
         candidates = {secrets.randbelow(status_list.size) for _ in range(2 * wanted + 8)} - picked
