@@ -27,7 +27,14 @@ from issuer import reviews, statuslists
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
-from issuer.credential import IssuerProfile, StatusEntry, build_credential, jwt_claims, sign
+from issuer.credential import (
+    IssuerProfile,
+    StatusEntry,
+    build_credential,
+    datetime_z,
+    jwt_claims,
+    sign,
+)
 from issuer.db import Database
 from issuer.db.models import (
     ApiToken,
@@ -148,10 +155,7 @@ class Issuer:
             "id": url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": self.did,
-            "validFrom": now.astimezone(dt.UTC)
-            .replace(microsecond=0)
-            .isoformat()
-            .replace("+00:00", "Z"),
+            "validFrom": datetime_z(now),
             "credentialSubject": {
                 "id": f"{url}#list",
                 "type": "BitstringStatusList",
@@ -370,7 +374,8 @@ class Issuer:
     def _issue_once(self, bundle: dict[str, Any], actor: str, skip_held: bool = False) -> Issued:
         now = self.clock()
         with self.db.write() as session:
-            learner = self._learner(session, bundle["learner"], now)
+            person = bundle["learner"]
+            learner = self._learners_for(session, [person], now)[person["id"]]
             bundle.pop("held", None)  # filled from the database when judged
             existing = self._live(session, learner.id, bundle["milestone"]) if skip_held else None
             if existing is not None:
@@ -528,25 +533,6 @@ class Issuer:
             if kinds:
                 queue.append((submission, kinds))
         return queue
-
-    def _learner(self, session: Session, data: Mapping[str, str], now: dt.datetime) -> Learner:
-        learner = session.scalars(
-            select(Learner).where(Learner.external_id == data["id"])
-        ).one_or_none()
-        email = data["email"].strip().lower()
-        if learner is None:
-            learner = Learner(
-                external_id=data["id"],
-                subject_id=f"urn:uuid:{uuid.uuid4()}",
-                name=data["name"],
-                email=email,
-                created_at=now,
-            )
-            session.add(learner)
-            session.flush()
-        else:
-            learner.name, learner.email = data["name"], email
-        return learner
 
     def _live(self, session: Session, learner_id: int, milestone: str) -> Credential | None:
         return session.scalars(
