@@ -18,7 +18,6 @@ from typing import Any
 from verifier.jose import MAX_DEPTH, nested_deeper_than
 
 MAX_ARTEFACT_BYTES = 10 * 1024 * 1024
-MAX_JSON_DEPTH = MAX_DEPTH
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JWS_SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 OB3_KEYWORD, OB2_KEYWORD = b"openbadgecredential", b"openbadges"
@@ -52,8 +51,8 @@ def parse_json(text: str) -> Any:
         raise Unreadable("JSON nested too deeply") from None
     except ValueError as exc:
         raise Unreadable(f"not valid JSON: {exc}") from None
-    if nested_deeper_than(value, MAX_JSON_DEPTH):
-        raise Unreadable(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if nested_deeper_than(value, MAX_DEPTH):
+        raise Unreadable(f"JSON nested deeper than {MAX_DEPTH} levels")
     return value
 
 
