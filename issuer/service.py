@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from jwt import PyJWK
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,7 @@ from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
 
 Clock = Callable[[], dt.datetime]
+Row = TypeVar("Row")
 #: How many times an issuance is retried after losing a race (same index, same credential).
 RETRIES = 5
 #: Bundles per transaction in bulk issuance.
@@ -602,66 +603,51 @@ class Issuer:
 
     # -- reading and revoking ---------------------------------------------------------------
 
-    def credential(self, credential_id: str) -> Credential:
+    def _found(self, model: type[Row], key: Any, missing: str) -> Row:
+        """The row of ``model`` with primary key ``key``; NotFoundError(``missing``) if none."""
         with self.db.read() as session:
-            record = session.get(Credential, _urn(credential_id))
+            record = session.get(model, key)
             if record is None:
-                raise NotFoundError(f"no credential {credential_id!r}")
+                raise NotFoundError(missing)
             return record
 
-    def submission(self, submission_id: int) -> Submission:
+    def _all(self, query: Select[tuple[Row]]) -> list[Row]:
         with self.db.read() as session:
-            record = session.get(Submission, submission_id)
-            if record is None:
-                raise NotFoundError(f"no submission {submission_id}")
-            return record
+            return list(session.scalars(query))
+
+    def credential(self, credential_id: str) -> Credential:
+        return self._found(Credential, _urn(credential_id), f"no credential {credential_id!r}")
+
+    def submission(self, submission_id: int) -> Submission:
+        return self._found(Submission, submission_id, f"no submission {submission_id}")
 
     def submissions(self, learner_id: int | None = None, limit: int = 100) -> list[Submission]:
         """Newest first; one learner's, or everyone's."""
         query = select(Submission).order_by(Submission.id.desc()).limit(limit)
         if learner_id is not None:
             query = query.where(Submission.learner_id == learner_id)
-        with self.db.read() as session:
-            return list(session.scalars(query))
+        return self._all(query)
 
     def reviews_of(self, submission_id: int) -> list[Review]:
-        with self.db.read() as session:
-            return list(
-                session.scalars(
-                    select(Review).where(Review.submission_id == submission_id).order_by(Review.id)
-                )
-            )
+        return self._all(
+            select(Review).where(Review.submission_id == submission_id).order_by(Review.id)
+        )
 
     def credentials_of(self, learner_id: int) -> list[Credential]:
-        with self.db.read() as session:
-            return list(
-                session.scalars(
-                    select(Credential)
-                    .where(Credential.learner_id == learner_id)
-                    .order_by(Credential.issued_at)
-                )
-            )
+        return self._all(
+            select(Credential)
+            .where(Credential.learner_id == learner_id)
+            .order_by(Credential.issued_at)
+        )
 
     def log(self, limit: int = 200) -> list[IssuanceLog]:
-        with self.db.read() as session:
-            return list(
-                session.scalars(select(IssuanceLog).order_by(IssuanceLog.id.desc()).limit(limit))
-            )
+        return self._all(select(IssuanceLog).order_by(IssuanceLog.id.desc()).limit(limit))
 
     def learner(self, learner_id: int) -> Learner:
-        with self.db.read() as session:
-            record = session.get(Learner, learner_id)
-            if record is None:
-                raise NotFoundError(f"no learner {learner_id}")
-            return record
+        return self._found(Learner, learner_id, f"no learner {learner_id}")
 
     def tokens_of(self, user_id: int) -> list[ApiToken]:
-        with self.db.read() as session:
-            return list(
-                session.scalars(
-                    select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
-                )
-            )
+        return self._all(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
 
     def rotate_keys(self, alg: str | None, *, actor: str) -> KeyInfo:
         key = self.keys.rotate(self.settings.issuer_name, alg)
@@ -786,11 +772,7 @@ class Issuer:
     def status_list(self, list_id: str) -> StatusList:
         if not list_id.isalnum() or len(list_id) > 32:
             raise NotFoundError(f"no status list {list_id[:40]!r}")
-        with self.db.read() as session:
-            record = session.get(StatusList, list_id)
-            if record is None:
-                raise NotFoundError(f"no status list {list_id!r}")
-            return record
+        return self._found(StatusList, list_id, f"no status list {list_id!r}")
 
 
 def issued_entry(record: Credential, learner: Learner, actor: str, now: dt.datetime) -> IssuanceLog:
