@@ -36,8 +36,6 @@ def issuer_errors(as_json: bool = False) -> Iterator[None]:
     """Turn the issuer's expected errors into a message and an exit code, never a traceback."""
     try:
         yield
-    except NotFoundError as exc:
-        fail(str(exc), EXIT_FAILURE, as_json=as_json, error_code=exc.code)
     except IssuerError as exc:
         fail(str(exc), EXIT_FAILURE, as_json=as_json, error_code=exc.code)
 
@@ -174,10 +172,7 @@ def keys_rotate(alg: str | None) -> None:
     """Make a new signing key current; old keys stay published so old credentials verify."""
     _setup_logging()
     with issuer_errors():
-        issuer = ready_issuer()
-        key = issuer.keys.rotate(issuer.settings.issuer_name, alg)
-        issuer.sync()
-        issuer.log_key_rotation(key.key_id, actor="cli")
+        key = ready_issuer().rotate_keys(alg, actor="cli")
     click.echo(f"current key: {key.key_id} ({key.alg})")
 
 
@@ -372,8 +367,6 @@ def issue_bulk_command(jsonl: str, as_json: bool) -> None:
     Resumable: issuance is idempotent, so running the same file again after an interruption
     issues what is missing, duplicates nothing and records nothing twice.
     """
-    from criteria import EvidenceError
-
     _setup_logging()
     counts = {"issued": 0, "already issued": 0, "not met": 0, "invalid": 0}
     problems: list[str] = []

@@ -45,7 +45,6 @@ def _load_account() -> None:
             with service.db.write() as db:
                 user = user_for_token(db, header[7:].strip(), service.clock())
                 g.account = Account.of(user) if user else None
-            g.bearer_given = True
         return
     user_id = session.get("user_id")
     if isinstance(user_id, int):

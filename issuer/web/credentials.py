@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, request
 
+from issuer.accounts import TOKEN_PREFIX
 from issuer.db.models import Credential
 from issuer.web.errors import error_response
 from issuer.web.public import issuer
@@ -82,7 +83,7 @@ def require_admin() -> str:
     expected = issuer().settings.admin_token
     if expected is not None and hmac.compare_digest(given[7:].encode(), expected.encode()):
         return "admin"
-    if given[7:].startswith("vch_"):
+    if given[7:].startswith(TOKEN_PREFIX):
         abort(401, "unknown or revoked token")
     abort(403, "this token may not revoke credentials")
 
