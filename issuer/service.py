@@ -28,6 +28,7 @@ from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
 from issuer.credential import (
+    VC_CONTEXT,
     IssuerProfile,
     StatusEntry,
     build_credential,
@@ -144,15 +145,15 @@ class Issuer:
 
     # -- signing --------------------------------------------------------------------------
 
-    def _sign(self, payload: dict[str, Any]) -> tuple[str, str]:
+    def _sign(self, payload: dict[str, Any]) -> tuple[str, KeyInfo]:
+        """The compact JWS of ``payload`` and the key that signed it (the current one)."""
         key = self.keys.current()
-        token = sign(payload, self.keys.signing_key, key.alg, kid(self.did, key))
-        return token, key.key_id
+        return sign(payload, self.keys.signing_key, key.alg, kid(self.did, key)), key
 
     def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
         url = self.status_list_url(list_id)
         credential = {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "@context": [VC_CONTEXT],
             "id": url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": self.did,
@@ -173,10 +174,9 @@ class Issuer:
             cache[key.key_id] = PyJWK(key.public_jwk).key
         return cache[key.key_id]
 
-    def _self_check(self, credential: dict[str, Any], token: str, key_id: str) -> None:
+    def _self_check(self, credential: dict[str, Any], token: str, key: KeyInfo) -> None:
         """Schema-valid and verifiable with our published key, or it is a bug: never stored."""
         problems = schema_errors(credential)
-        key = next(k for k in self.keys.ring() if k.key_id == key_id)
         try:
             # the key as published in the JWKS and DID document, not the private key's twin
             verify_signature(token, self._published_key(key), key.alg)
@@ -220,7 +220,7 @@ class Issuer:
         ``EvidenceError`` for an invalid bundle.
         """
         evidence = self.catalogue.parse(bundle)
-        return self._retrying(lambda: self._issue_once(dict(evidence.raw), actor, skip_held))
+        return self._retrying(lambda: self._issue_once(evidence, actor, skip_held))
 
     def issue_many(
         self, items: Sequence[bytes | str | Mapping[str, Any]], *, actor: str, batch: int = BATCH
@@ -372,16 +372,17 @@ class Issuer:
                     raise
         raise AssertionError("unreachable")
 
-    def _issue_once(self, bundle: dict[str, Any], actor: str, skip_held: bool = False) -> Issued:
+    def _issue_once(self, evidence: Evidence, actor: str, skip_held: bool = False) -> Issued:
         now = self.clock()
+        # held is filled from the database when judged
+        bundle = {k: v for k, v in evidence.raw.items() if k != "held"}
         with self.db.write() as session:
             person = bundle["learner"]
             learner = self._learners_for(session, [person], now)[person["id"]]
-            bundle.pop("held", None)  # filled from the database when judged
             existing = self._live(session, learner.id, bundle["milestone"]) if skip_held else None
             if existing is not None:
-                held = bundle | {"held": self.held(session, learner.id)}
-                verdict = self.catalogue.evaluate(self.catalogue.parse(held))
+                held = self.held(session, learner.id)
+                verdict = self.catalogue.evaluate(with_held(evidence, held))
                 return Issued(verdict, existing, False, None)
             submission = Submission(
                 learner_id=learner.id,
@@ -586,15 +587,15 @@ class Issuer:
             valid_from=now,
             valid_until=valid_until,
         )
-        token, key_id = self._sign(credential | jwt_claims(credential))
-        self._self_check(credential, token, key_id)
+        token, key = self._sign(credential | jwt_claims(credential))
+        self._self_check(credential, token, key)
         return Credential(
             id=credential_id,
             learner_id=learner.id,
             milestone_id=milestone.id,
             submission_id=submission_id,
             jwt=token,
-            key_id=key_id,
+            key_id=key.key_id,
             status_list_id=list_id,
             status_index=index,
             issued_at=now.replace(microsecond=0),
