@@ -750,13 +750,12 @@ class Issuer:
             colour=milestone.badge.colour,
         )
 
-    def certificate_pdf(self, credential_id: str) -> bytes:
+    def certificate_pdf(self, record: Credential) -> bytes:
         """The signed PDF certificate of a credential (rendered once, then cached)."""
-        return self.certificates.certificate(self.certificate_data(self.credential(credential_id)))
+        return self.certificates.certificate(self.certificate_data(record))
 
-    def baked_badge(self, credential_id: str, image_format: str) -> bytes:
+    def baked_badge(self, record: Credential, image_format: str) -> bytes:
         """The milestone's badge image with the credential baked in (``png`` or ``svg``)."""
-        record = self.credential(credential_id)
         milestone = self.catalogue[record.milestone_id]
         if image_format == "png":
             return bake_png(badge_png(milestone), record.jwt)

@@ -226,7 +226,8 @@ def certificate_command(credential_id: str, output: str) -> None:
     """Write the signed PDF certificate of credential ID."""
     _setup_logging()
     with issuer_errors():
-        pdf = ready_issuer().certificate_pdf(credential_id)
+        issuer = ready_issuer()
+        pdf = issuer.certificate_pdf(issuer.credential(credential_id))
     _write(output, pdf)
     click.echo(f"wrote {output} ({len(pdf)} bytes)")
 
@@ -242,7 +243,8 @@ def badge_command(credential_id: str, output: str) -> None:
         raise click.BadParameter("the file name must end in .png or .svg", param_hint="-o")
     _setup_logging()
     with issuer_errors():
-        data = ready_issuer().baked_badge(credential_id, suffix)
+        issuer = ready_issuer()
+        data = issuer.baked_badge(issuer.credential(credential_id), suffix)
     _write(output, data)
     click.echo(f"wrote {output} ({len(data)} bytes)")
 

@@ -45,22 +45,23 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
     return response
 
 
-def _filename(credential_id: str, suffix: str) -> str:
-    record = issuer().credential(credential_id)
+def _filename(record: Credential, suffix: str) -> str:
     return f"{record.milestone_id}-{record.id.removeprefix('urn:uuid:')[:8]}.{suffix}"
 
 
 @bp.get("/<credential_id>/certificate.pdf")
 def certificate(credential_id: str) -> Response:
-    pdf = issuer().certificate_pdf(credential_id)
-    return _download(pdf, "application/pdf", _filename(credential_id, "pdf"))
+    record = issuer().credential(credential_id)
+    pdf = issuer().certificate_pdf(record)
+    return _download(pdf, "application/pdf", _filename(record, "pdf"))
 
 
 @bp.get("/<credential_id>/badge.<any(png, svg):image_format>")
 def badge(credential_id: str, image_format: str) -> Response:
-    data = issuer().baked_badge(credential_id, image_format)
+    record = issuer().credential(credential_id)
+    data = issuer().baked_badge(record, image_format)
     mimetype = "image/png" if image_format == "png" else "image/svg+xml"
-    response = _download(data, mimetype, _filename(credential_id, image_format))
+    response = _download(data, mimetype, _filename(record, image_format))
     if image_format == "svg":  # an SVG served to a browser must not run anything
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'"

@@ -183,8 +183,8 @@ def world(tmp_path_factory):
         record=record,
         uuid=record.id.removeprefix("urn:uuid:"),
         verify_url=issuer.verify_url(record.id),
-        png=issuer.baked_badge(record.id, "png"),
-        svg=issuer.baked_badge(record.id, "svg"),
+        png=issuer.baked_badge(record, "png"),
+        svg=issuer.baked_badge(record, "svg"),
     )
     issuer.db.dispose()
 

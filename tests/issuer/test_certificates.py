@@ -198,8 +198,8 @@ def world(tmp_path_factory):
         verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer.settings)),
         record=first,
         other=second,
-        pdf=issuer.certificate_pdf(first.id),
-        other_pdf=issuer.certificate_pdf(second.id),
+        pdf=issuer.certificate_pdf(first),
+        other_pdf=issuer.certificate_pdf(second),
     )
     issuer.db.dispose()
 
@@ -276,7 +276,7 @@ def test_certificates_signed_with_other_key_algorithms_validate(make_issuer, alg
     issuer = make_issuer(alg=alg)
     assert issuer.keys.current().alg == alg
     record = issue(issuer, "Ada Lovelace")
-    pdf = issuer.certificate_pdf(record.id)
+    pdf = issuer.certificate_pdf(record)
     _, status = validate_with_pyhanko(pdf, issuer)
     assert status.intact
     assert status.valid
@@ -410,7 +410,7 @@ def fetches(monkeypatch):
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_name_is_printed_literally_and_fetches_nothing(world, fetches, name, tmp_path):
     record = issue(world.issuer, name)
-    pdf = world.issuer.certificate_pdf(record.id)
+    pdf = world.issuer.certificate_pdf(record)
     assert compact(name) in compact(pdf_text(pdf, tmp_path))
     root = CERTIFICATE_DIR.resolve()
     outside = [
@@ -451,7 +451,7 @@ def international(world):
     """One certificate per international name, rendered once."""
     pdfs = {}
     for name in INTERNATIONAL_NAMES:
-        pdfs[name] = world.issuer.certificate_pdf(issue(world.issuer, name).id)
+        pdfs[name] = world.issuer.certificate_pdf(issue(world.issuer, name))
     return pdfs
 
 
@@ -478,7 +478,7 @@ def test_international_name_is_drawn_with_a_font_covering_its_script(internation
 
 def test_long_name_fits_on_one_page(world, tmp_path):
     assert len(LONG_NAME) == 120
-    pdf = world.issuer.certificate_pdf(issue(world.issuer, LONG_NAME).id)
+    pdf = world.issuer.certificate_pdf(issue(world.issuer, LONG_NAME))
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     assert compact(LONG_NAME) in compact(pdf_text(pdf, tmp_path))
 
@@ -502,8 +502,8 @@ def renders(monkeypatch):
 
 def test_certificate_is_rendered_once_then_served_from_the_cache(world, renders):
     record = issue(world.issuer, "Cache Once")
-    first = world.issuer.certificate_pdf(record.id)
-    second = world.issuer.certificate_pdf(record.id)
+    first = world.issuer.certificate_pdf(record)
+    second = world.issuer.certificate_pdf(record)
     assert first == second
     assert renders == [record.id]
 
@@ -515,11 +515,11 @@ def test_different_credentials_give_different_files(world):
 
 def test_a_changed_template_digest_renders_again(world, renders, monkeypatch):
     record = issue(world.issuer, "Cache Twice")
-    world.issuer.certificate_pdf(record.id)
-    world.issuer.certificate_pdf(record.id)
+    world.issuer.certificate_pdf(record)
+    world.issuer.certificate_pdf(record)
     assert renders == [record.id]
     monkeypatch.setattr(world.issuer.certificates, "template_digest", "0" * 64)
-    world.issuer.certificate_pdf(record.id)
+    world.issuer.certificate_pdf(record)
     assert renders == [record.id, record.id]
 
 
