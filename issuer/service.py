@@ -111,6 +111,9 @@ class Issuer:
     def verify_url(self, credential_id: str) -> str:
         return f"{self.settings.public_url}/v/{credential_id.removeprefix('urn:uuid:')}"
 
+    def portfolio_url(self, handle: str) -> str:
+        return f"{self.settings.public_url}/u/{handle}"
+
     # -- setup ----------------------------------------------------------------------------
 
     def sync(self) -> None:

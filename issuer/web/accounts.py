@@ -107,13 +107,7 @@ def account_page() -> Any:
                     )
         if new_token is None and error is None:
             return redirect(url_for("accounts.account_page"))
-    me = account()
-    with issuer().db.read() as db:
-        user = db.get(User, me.id) if me else None
-        public = bool(user and user.portfolio_public)
-    tokens = issuer().tokens_of(me.id) if me else []
-    portfolio = f"{issuer().settings.public_url}/u/{me.handle}" if me else ""
     return render_template(
-        "app/account.html", tokens=tokens, new_token=new_token, error=error, public=public,
-        portfolio_url=portfolio,
+        "app/account.html", tokens=issuer().tokens_of(me.id), new_token=new_token, error=error,
+        public=me.portfolio_public, portfolio_url=issuer().portfolio_url(me.handle),
     )  # fmt: skip

@@ -180,7 +180,7 @@ def me_json() -> Any:
         "role": me.role,
         "reviewer_role": me.reviewer_role,
         "portfolio_public": me.portfolio_public,
-        "portfolio_url": f"{issuer().settings.public_url}/u/{me.handle}",
+        "portfolio_url": issuer().portfolio_url(me.handle),
     }
     return jsonify(data)
 
