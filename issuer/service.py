@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from criteria import Catalogue, Evidence, EvidenceError, Verdict
 from criteria.evidence import with_held
 from issuer import reviews, statuslists
+from issuer.accounts import Account
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
@@ -624,6 +625,13 @@ class Issuer:
 
     def submission(self, submission_id: int) -> Submission:
         return self._found(Submission, submission_id, f"no submission {submission_id}")
+
+    def visible_submission(self, submission_id: int, viewer: Account) -> Submission:
+        """Learners see their own; reviewers and admins see all (404 rather than reveal others)."""
+        record = self.submission(submission_id)
+        if viewer.role == "learner" and record.learner_id != viewer.learner_id:
+            raise NotFoundError(f"no submission {submission_id}")
+        return record
 
     def submissions(self, learner_id: int | None = None, limit: int = 100) -> list[Submission]:
         """Newest first; one learner's, or everyone's."""

@@ -15,7 +15,7 @@ from criteria import EvidenceError, EvidenceProblem
 from criteria.validation import MAX_BUNDLE_BYTES, decode
 from issuer.accounts import Account, create_token, revoke_token
 from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
-from issuer.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from issuer.errors import ForbiddenError, InvalidRequestError
 from issuer.keystore import ALGORITHMS
 from issuer.service import Issued
 from issuer.web.auth import account, requires
@@ -112,15 +112,6 @@ def submit() -> Any:
     return jsonify(outcome_json(outcome)), 201
 
 
-def _visible_submission(submission_id: int) -> Submission:
-    """Learners see their own; reviewers and admins see all (404 rather than reveal others)."""
-    me = current()
-    record = issuer().submission(submission_id)
-    if me.role == "learner" and record.learner_id != me.learner_id:
-        raise NotFoundError(f"no submission {submission_id}")
-    return record
-
-
 @bp.get("/submissions")
 @requires()
 def list_submissions() -> Any:
@@ -143,7 +134,7 @@ def list_submissions() -> Any:
 @bp.get("/submissions/<dbid:submission_id>")
 @requires()
 def get_submission(submission_id: int) -> Any:
-    record = _visible_submission(submission_id)
+    record = issuer().visible_submission(submission_id, current())
     reviews = [review_json(r) for r in issuer().reviews_of(record.id)]
     return jsonify(submission_json(record) | {"reviews": reviews})
 

@@ -183,9 +183,7 @@ def submission(submission_id: int) -> Any:
     me = account()
     assert me is not None
     service = issuer()
-    record = service.submission(submission_id)
-    if me.role == "learner" and record.learner_id != me.learner_id:
-        abort(404, f"no submission {submission_id}")
+    record = service.visible_submission(submission_id, me)
     credential = next(
         (
             c
