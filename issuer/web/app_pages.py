@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from criteria import EvidenceError, Milestone, UnknownMilestoneError
 from criteria.vocabulary import EXERCISE_STATUSES, METRICS, QUALITY_GRADES
-from issuer.db.models import User
+from issuer.db.models import Credential, User
 from issuer.errors import IssuerError
 from issuer.keystore import ALGORITHMS
 from issuer.web.api import LEARNER_FORBIDDEN
@@ -210,11 +210,17 @@ def my_credentials() -> Any:
     me = account()
     assert me is not None
     service = issuer()
-    items = [
-        {"record": c, "m": service.catalogue[c.milestone_id], "share": service.sharing(c)}
-        for c in service.credentials_of(me.learner_id or 0)
-    ]
+    items = _credential_items(service.credentials_of(me.learner_id or 0))
     return render_template("app/credentials.html", items=items)
+
+
+def _credential_items(credentials: list[Credential]) -> list[dict[str, Any]]:
+    """What the credential cards show: the record, its milestone and its share links."""
+    service = issuer()
+    return [
+        {"record": c, "m": service.catalogue[c.milestone_id], "share": service.sharing(c)}
+        for c in credentials
+    ]
 
 
 @bp.get("/u/<handle>")
@@ -229,10 +235,7 @@ def portfolio(handle: str) -> Any:
             abort(404, "no public portfolio here")
         name, learner_id = user.name, user.learner_id
     live = [c for c in service.credentials_of(learner_id) if c.revoked_at is None]
-    items = [
-        {"record": c, "m": service.catalogue[c.milestone_id], "share": service.sharing(c)}
-        for c in live
-    ]
+    items = _credential_items(live)
     return render_template("app/portfolio.html", name=name, items=items)
 
 
