@@ -6,6 +6,8 @@ These are the *definitions* (the curriculum); the compiled rules that judge evid
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +191,14 @@ class Milestone:
     source: str
     #: Credentials for this milestone expire after this many days (``validUntil``); None: never.
     valid_for_days: int | None = None
+
+    def all_rules(self) -> Iterator[Rule]:
+        """Every rule, nested ones included, breadth first."""
+        queue = deque(self.rules)
+        while queue:
+            rule = queue.popleft()
+            yield rule
+            queue.extend(getattr(rule, "rules", ()))
 
     def criteria_narrative(self) -> str:
         """The completion criteria in the curriculum's words, one numbered line each."""

@@ -221,24 +221,25 @@ class CertificateRenderer:
         return pdf
 
 
+#: How the certificate words each kind of rule that assessed the learner.
+ASSESSED_BY = {
+    "checklist": "a self-assessment",
+    "quiz": "a graded quiz",
+    "exercises": "practical exercises",
+    "challenges": "timed challenges",
+    "review": "reviewer sign-offs",
+    "rubric": "a rubric-scored review",
+    "benchmarks": "performance benchmarks",
+    "prerequisites": "the previous milestone",
+}
+
+
 def requirement_line(milestone: Milestone) -> str:
     """One line on what the milestone required, for the certificate."""
-    kinds = {
-        "checklist": "a self-assessment",
-        "quiz": "a graded quiz",
-        "exercises": "practical exercises",
-        "challenges": "timed challenges",
-        "review": "reviewer sign-offs",
-        "rubric": "a rubric-scored review",
-        "benchmarks": "performance benchmarks",
-        "prerequisites": "the previous milestone",
-    }
     seen: list[str] = []
-    stack = list(milestone.rules)
-    while stack:
-        rule = stack.pop(0)
-        if rule.kind in kinds and kinds[rule.kind] not in seen:
-            seen.append(kinds[rule.kind])
-        stack.extend(getattr(rule, "rules", ()))
+    for rule in milestone.all_rules():
+        wording = ASSESSED_BY.get(rule.kind)
+        if wording and wording not in seen:
+            seen.append(wording)
     listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else "".join(seen)
     return f"Assessed by {listed}, against the completion criteria of the curriculum."

@@ -75,9 +75,8 @@ def achievement(milestone: Milestone, public_url: str) -> dict[str, Any]:
 
 def criteria_narrative(milestone: Milestone) -> str:
     """The completion criteria as Markdown, in the curriculum's words."""
-    lines = [f"To earn the {milestone.badge.name} badge ({milestone.title}), the learner must:", ""]
-    lines += [f"{n}. {rule.seed}" for n, rule in enumerate(milestone.rules, 1) if rule.seed]
-    return "\n".join(lines)
+    header = f"To earn the {milestone.badge.name} badge ({milestone.title}), the learner must:"
+    return f"{header}\n\n{milestone.criteria_narrative()}"
 
 
 def evidence(verdict: Verdict, milestone: Milestone) -> list[dict[str, Any]]:

@@ -13,10 +13,7 @@ from issuer.errors import ForbiddenError, InvalidRequestError
 def review_kinds(milestone: Milestone, role: str) -> dict[str, str]:
     """The sign-offs (kind → title) a reviewer with ``role`` can give on a milestone."""
     kinds: dict[str, str] = {}
-    stack = list(milestone.rules)
-    while stack:
-        rule = stack.pop(0)
-        stack.extend(getattr(rule, "rules", ()))
+    for rule in milestone.all_rules():
         if rule.kind == "review" and role in rule.roles:
             kinds[rule.review] = rule.title
         elif rule.kind == "rubric":
