@@ -18,12 +18,6 @@ def did_web(public_url: str) -> str:
     return ":".join(["did:web", host, *segments])
 
 
-def did_document_url(public_url: str) -> str:
-    """Where ``did_web(public_url)`` resolves (``/.well-known/did.json`` when there is no path)."""
-    base = public_url.rstrip("/")
-    return f"{base}/did.json" if urlsplit(base).path else f"{base}/.well-known/did.json"
-
-
 def kid(did: str, key: KeyInfo) -> str:
     return f"{did}#{key.key_id}"
 
