@@ -18,9 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 
 from criteria import load_catalogue
+from issuer import build
 from issuer.config import Settings
-from issuer.db import Database
-from issuer.keystore import KeyStore
 from issuer.service import Issuer
 from tests.criteria.bundles import meeting_bundle
 
@@ -48,9 +47,8 @@ def throwaway_issuer(backend: str = "sqlite", alg: str = "ES256") -> Iterator[Is
         public_url="https://vouch.bench",
         key_passphrase=PASSPHRASE,
     )
-    keys = KeyStore(settings.keys_dir, PASSPHRASE)
-    keys.init("Vouch Bench", alg)
-    issuer = Issuer(settings, Database(url), keys, load_catalogue())
+    issuer = build(settings=settings)
+    issuer.keys.init("Vouch Bench", alg)
     issuer.db.upgrade()
     issuer.sync()
     try:

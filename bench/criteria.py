@@ -13,13 +13,14 @@ import copy
 import gc
 import json
 import random
-import resource
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rss import peak_rss_mib
 
 from criteria import load_catalogue
 from criteria.vocabulary import QUALITY_GRADES
@@ -47,10 +48,6 @@ def varied_bundles(catalogue, count: int, rng: random.Random) -> list[dict]:
             review["verdict"] = "pass" if rng.random() < 0.9 else "fail"
         bundles.append(bundle)
     return bundles
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def timed(label: str, work, count: int) -> float:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import resource
 import time
 import uuid
 
 from common import throwaway_issuer
+from rss import peak_rss_mib
 from sqlalchemy import insert
 
 from issuer.db.models import Credential, Learner, StatusList
@@ -116,8 +116,7 @@ def main() -> None:
                 f"lookup by id {lookups_per_second(issuer, ids):,.0f}/s"
             )
     print(f"status-list bit reads: {status_checks_per_second():,.0f}/s (independent of the count)")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MiB")
+    print(f"peak RSS of this process: {peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import argparse
 
 import jwt
 from common import best_of, learner_bundles, throwaway_issuer
+from rss import peak_rss_mib
 
 from issuer.app import create_app
 from issuer.verification import verifier_options
@@ -42,7 +43,8 @@ def measure(alg: str, count: int) -> dict[str, float]:
         )
         assert verifier.verify(token).state is State.VERIFIED
         key = jwt.PyJWK(issuer.keys.current().public_jwk).key
-        signing_input, signature = token.rsplit(".", 1)[0].encode(), token.rsplit(".", 1)[1]
+        head_and_payload, signature = token.rsplit(".", 1)
+        signing_input = head_and_payload.encode()
         algorithm = jwt.get_algorithm_by_name(alg)
         raw_signature = jwt.utils.base64url_decode(signature)
 
@@ -75,12 +77,6 @@ def measure(alg: str, count: int) -> dict[str, float]:
                 theirs.verify(token)
 
         return figures | {"openbadgeslib": best_of(3, openbadgeslib, count)}
-
-
-def peak_rss_mib() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

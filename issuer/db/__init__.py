@@ -50,7 +50,6 @@ class Database:
     """An engine with its session factories; ``write()`` and ``read()`` give transactions."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
         self.engine = make_engine(url)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
