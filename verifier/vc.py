@@ -13,6 +13,13 @@ def issuer_id(credential: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def achievement(credential: dict[str, Any]) -> dict[str, Any]:
+    """``credentialSubject.achievement``, or ``{}`` when it is missing or not an object."""
+    subject = credential.get("credentialSubject")
+    found = subject.get("achievement") if isinstance(subject, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def instant(value: Any) -> dt.datetime | None:
     """An XML Schema dateTime with an explicit offset, or None when it is not one."""
     if not isinstance(value, str):

@@ -31,7 +31,7 @@ from verifier.keys import KeyRejected, origin, published_keys, resolve_key
 from verifier.result import CheckResult, CheckStatus, VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from verifier.status import check_status
-from verifier.vc import instant, issuer_id, stamp
+from verifier.vc import achievement, instant, issuer_id, stamp
 
 #: JOSE header members OB 3.0 allows [§8.2.3]; anything else (crit, jku, x5u, …) is refused.
 ALLOWED_HEADER = frozenset({"alg", "kid", "typ", "jwk"})
@@ -203,9 +203,7 @@ class Verifier:
                         "signed with a key the issuer does not publish",
                     )
         page = artefact.page_text or ""
-        subject = credential.get("credentialSubject")
-        achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
-        name = achievement.get("name", "") if isinstance(achievement, dict) else ""
+        name = achievement(credential).get("name", "")
         shown_id = re.sub(r"\s+", "", str(payload.get("jti") or credential.get("id") or ""))
         shown_name = re.sub(r"\s+", "", str(name))
         if shown_id and shown_id in page and shown_name in page:

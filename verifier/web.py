@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from verifier.result import CheckStatus, State, VerificationResult
+from verifier.vc import achievement, stamp
 from verifier.verify import Verifier
 
 bp = Blueprint("verifier", __name__)
@@ -92,13 +93,11 @@ def page_context(
             "page_url": page_url, "image_url": None, "badge": None,
         }  # fmt: skip
     credential = result.credential or {}
-    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
-    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
-    achievement = achievement if isinstance(achievement, dict) else {}
+    awarded = achievement(credential)
     issuer = credential.get("issuer", {})
     issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
     state, css, summary = _headline(result)
-    criteria = achievement.get("criteria")
+    criteria = awarded.get("criteria")
     return {
         "css_state": css,
         "headline": state,
@@ -107,7 +106,7 @@ def page_context(
         "marks": MARKS,
         "verified": result.verified,
         "credential": credential or None,
-        "badge": achievement.get("name"),
+        "badge": awarded.get("name"),
         "milestone": credential.get("name"),
         "learner_name": learner_name,
         "issuer_name": issuer.get("name") or issuer.get("id"),
@@ -116,7 +115,7 @@ def page_context(
         "valid_until": credential.get("validUntil") or credential.get("expirationDate"),
         "credential_id": credential.get("id"),
         "narrative": criteria.get("narrative") if isinstance(criteria, dict) else None,
-        "checked_at": result.checked_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "checked_at": stamp(result.checked_at),
         "page_url": page_url,
         "image_url": image_url,
     }

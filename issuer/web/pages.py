@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 
 from issuer.errors import NotFoundError
 from issuer.web.public import issuer
+from verifier.vc import achievement
 from verifier.web import page_context, verifier
 
 bp = Blueprint("pages", __name__)
@@ -38,14 +39,13 @@ def json_ld(
 ) -> dict[str, Any]:
     """schema.org metadata so a shared link previews as the credential it is."""
     credential = credential or {}
-    subject = credential.get("credentialSubject", {})
-    achievement = subject.get("achievement", {}) if isinstance(subject, dict) else {}
+    awarded = achievement(credential)
     issuer = credential.get("issuer", {})
     return {
         "@context": "https://schema.org",
         "@type": "EducationalOccupationalCredential",
-        "name": achievement.get("name"),
-        "description": achievement.get("description"),
+        "name": awarded.get("name"),
+        "description": awarded.get("description"),
         "credentialCategory": "badge",
         "url": page_url,
         "image": image,
