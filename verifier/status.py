@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +20,9 @@ MAX_STATUS_LIST_BYTES = 1024 * 1024
 ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
 
-Check = Callable[[CheckStatus, str], CheckResult]
+
+def _result(status: CheckStatus, detail: str) -> CheckResult:
+    return CheckResult("status", status, detail)
 
 
 def check_status(
@@ -32,25 +33,21 @@ def check_status(
     leeway: dt.timedelta,
     allow_http: bool,
 ) -> CheckResult:
-    def result(status: CheckStatus, detail: str) -> CheckResult:
-        return CheckResult("status", status, detail)
-
     entries = credential.get("credentialStatus")
     if entries is None:
-        return result(
+        return _result(
             CheckStatus.SKIP, "the credential has no credentialStatus: it cannot be revoked"
         )
     entries = entries if isinstance(entries, list) else [entries]
     outcomes = []
     for entry in entries:
         if not isinstance(entry, dict):
-            return result(CheckStatus.FAIL, "credentialStatus is not an object")
+            return _result(CheckStatus.FAIL, "credentialStatus is not an object")
         if entry.get("type") not in ENTRY_TYPES:
-            outcomes.append(
-                result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
-            )
+            unsupported = f"status method {entry.get('type')!r} is not supported"
+            outcomes.append(_result(CheckStatus.UNKNOWN, unsupported))
             continue
-        outcomes.append(_check_entry(entry, credential, fetcher, result, now, leeway, allow_http))
+        outcomes.append(_check_entry(entry, credential, fetcher, now, leeway, allow_http))
     for wanted in (CheckStatus.FAIL, CheckStatus.UNKNOWN):
         for outcome in outcomes:
             if outcome.status is wanted:
@@ -62,7 +59,6 @@ def _check_entry(
     entry: dict[str, Any],
     credential: dict[str, Any],
     fetcher: Fetcher,
-    result: Check,
     now: dt.datetime,
     leeway: dt.timedelta,
     allow_http: bool,
@@ -75,16 +71,16 @@ def _check_entry(
     except ValueError:
         index = None
     if not isinstance(url, str) or index is None or purpose not in ("revocation", "suspension"):
-        return result(
+        return _result(
             CheckStatus.FAIL,
             "malformed status entry (statusListCredential, statusListIndex, statusPurpose)",
         )
     try:
         token = fetcher.get(url).decode("utf-8").strip()
     except FetchRefused as exc:
-        return result(CheckStatus.FAIL, f"status list refused: {exc}")
+        return _result(CheckStatus.FAIL, f"status list refused: {exc}")
     except (FetchError, UnicodeDecodeError) as exc:
-        return result(
+        return _result(
             CheckStatus.UNKNOWN,
             f"could not read the status list at {stamp(now)} ({exc}); revocation was not checked",
         )
@@ -92,49 +88,49 @@ def _check_entry(
         header, status_credential = _read_list(token)
         status_issuer = issuer_id(status_credential)
         if status_issuer is None or status_issuer != issuer_id(credential):
-            return result(
+            return _result(
                 CheckStatus.FAIL,
                 f"the status list is issued by {status_issuer}, not the credential's issuer",
             )
         key = resolve_key(header, status_issuer, fetcher, allow_http=allow_http)
         _verified_once(token, json.dumps(key.jwk, sort_keys=True), header["alg"])
     except (TokenError, SignatureError, KeyRejected, FetchRefused) as exc:
-        return result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
+        return _result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
     except FetchError as exc:
-        return result(
+        return _result(
             CheckStatus.UNKNOWN, f"could not fetch the status list's key at {stamp(now)} ({exc})"
         )
     types = status_credential.get("type", [])
     subject = status_credential.get("credentialSubject", {})
     if not any(t in types for t in LIST_TYPES) or not isinstance(subject, dict):
-        return result(CheckStatus.FAIL, "the status list is not a BitstringStatusListCredential")
+        return _result(CheckStatus.FAIL, "the status list is not a BitstringStatusListCredential")
     list_purposes = subject.get("statusPurpose")
     list_purposes = list_purposes if isinstance(list_purposes, list) else [list_purposes]
     if purpose not in list_purposes:
-        return result(
+        return _result(
             CheckStatus.FAIL, f"the status list's purpose is {list_purposes}, the entry's {purpose}"
         )
     valid_until = status_credential.get("validUntil")
     expiry = instant(valid_until)
     if expiry is not None and expiry + leeway < now:
-        return result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
+        return _result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
     try:
         bits = _decoded(str(subject.get("encodedList", "")))
     except bitstring.BitstringError as exc:
-        return result(CheckStatus.FAIL, f"the status list cannot be decoded: {exc}")
+        return _result(CheckStatus.FAIL, f"the status list cannot be decoded: {exc}")
     size = len(bits) * 8
     if size < bitstring.MIN_ENTRIES:
-        return result(
+        return _result(
             CheckStatus.FAIL,
             f"the status list has {size} entries, fewer than {bitstring.MIN_ENTRIES}",
         )
     if index >= size:
-        return result(CheckStatus.FAIL, f"status index {index} is outside the list of {size}")
+        return _result(CheckStatus.FAIL, f"status index {index} is outside the list of {size}")
     if bitstring.bit(bits, index):
         word = "revoked" if purpose == "revocation" else "suspended"
-        return result(CheckStatus.FAIL, f"{word}: entry {index} of {url} is set")
+        return _result(CheckStatus.FAIL, f"{word}: entry {index} of {url} is set")
     word = "not revoked" if purpose == "revocation" else "not suspended"
-    return result(CheckStatus.PASS, f"{word} (status list read at {stamp(now)})")
+    return _result(CheckStatus.PASS, f"{word} (status list read at {stamp(now)})")
 
 
 @lru_cache(maxsize=256)

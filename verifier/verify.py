@@ -61,9 +61,13 @@ class _Run:
     now: dt.datetime
     checks: list[CheckResult] = field(default_factory=list)
 
-    def add(self, check: str, status: CheckStatus, detail: str) -> CheckStatus:
+    def add(self, check: str, status: CheckStatus, detail: str) -> None:
         self.checks.append(CheckResult(check, status, detail))
-        return status
+
+    def result(
+        self, credential: dict[str, Any] | None = None, *, unreadable: bool = False
+    ) -> VerificationResult:
+        return VerificationResult(tuple(self.checks), credential, self.now, unreadable=unreadable)
 
 
 class Verifier:
@@ -92,21 +96,21 @@ class Verifier:
         try:
             artefact = read_artefact(data)
             if artefact.pdf is not None:
-                artefact = self._read_pdf(artefact, run)
+                artefact = self._from_pdf(artefact)
             if artefact.url is not None:
                 artefact = self._follow_url(artefact, run)
         except Unreadable as exc:
             run.add("decoding", CheckStatus.FAIL, str(exc))
-            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
+            return run.result(unreadable=True)
         except FetchRefused as exc:
             run.add("decoding", CheckStatus.FAIL, f"cannot follow the link: {exc}")
-            return VerificationResult(tuple(run.checks), None, run.now)
+            return run.result()
         except FetchError as exc:
             run.add("decoding", CheckStatus.UNKNOWN, f"could not fetch at {stamp(run.now)}: {exc}")
-            return VerificationResult(tuple(run.checks), None, run.now)
+            return run.result()
         return self._verify_artefact(artefact, run, recipient_email)
 
-    def _read_pdf(self, artefact: Artefact, run: _Run) -> Artefact:
+    def _from_pdf(self, artefact: Artefact) -> Artefact:
         found, checks = self.pdf_reader(artefact.pdf or b"")
         found.pdf_checks = checks  # reported after "decoding"
         return found
@@ -138,7 +142,7 @@ class Verifier:
             header, payload = read_compact(token)
         except TokenError as exc:
             run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
-            return VerificationResult(tuple(run.checks), None, run.now, unreadable=True)
+            return run.result(unreadable=True)
         legacy = isinstance(payload.get("vc"), dict)
         credential = payload["vc"] if legacy else {
             k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS
@@ -164,7 +168,7 @@ class Verifier:
             self._pdf(artefact, payload, credential, issuer, run)
         self._trust(issuer, run)
         self._recipient(credential, recipient_email, run)
-        return VerificationResult(tuple(run.checks), credential, run.now)
+        return run.result(credential)
 
     def _pdf(
         self,
@@ -217,13 +221,12 @@ class Verifier:
 
     def _unsecured(self, artefact: Artefact, run: _Run) -> VerificationResult:
         credential = artefact.credential or {}
+        run.add("decoding", CheckStatus.PASS, artefact.kind)
         if artefact.kind.endswith("Open Badges 2.0 assertion"):
-            run.add("decoding", CheckStatus.PASS, artefact.kind)
             run.add("signature", CheckStatus.FAIL,
                     "an Open Badges 2.0 assertion is not a verifiable credential; "
                     "this verifier checks Open Badges 3.0")  # fmt: skip
-            return VerificationResult(tuple(run.checks), credential, run.now)
-        run.add("decoding", CheckStatus.PASS, artefact.kind)
+            return run.result(credential)
         proof = credential.get("proof")
         if proof is None:
             run.add(
@@ -237,7 +240,7 @@ class Verifier:
             run.add("signature", CheckStatus.FAIL,
                     f"embedded proofs ({names}) are not supported: ask for the VC-JWT")  # fmt: skip
         self._schema(credential, False, run)
-        return VerificationResult(tuple(run.checks), credential, run.now)
+        return run.result(credential)
 
     def _header(self, header: dict[str, Any], run: _Run) -> None:
         extra = sorted(set(header) - ALLOWED_HEADER)
@@ -255,7 +258,8 @@ class Verifier:
     def _algorithm(self, header: dict[str, Any], run: _Run) -> bool:
         alg = header.get("alg")
         if alg in ALLOWED_ALGORITHMS:
-            return run.add("algorithm", CheckStatus.PASS, f"{alg} is allowed") is CheckStatus.PASS
+            run.add("algorithm", CheckStatus.PASS, f"{alg} is allowed")
+            return True
         run.add("algorithm", CheckStatus.FAIL,
                 f"{alg!r} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")  # fmt: skip
         return False
