@@ -17,6 +17,9 @@ from verifier.result import CheckResult, CheckStatus
 ATTACHMENT_NAME = "credential.jwt"
 MAX_ATTACHMENT_BYTES = 64 * 1024
 
+# A damaged PDF is reported as a failed check; pyHanko's own tracebacks would only be noise.
+logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+
 
 def _attachment(reader: Any) -> str:
     try:
@@ -44,7 +47,6 @@ def _signature(reader: Any) -> tuple[CheckResult, dict[str, Any] | None]:
     cert = signature.signer_cert
     # Trust is decided by the issuer's published keys, not by a CA: validate integrity only.
     context = ValidationContext(trust_roots=[cert], allow_fetching=False)
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
         status = validate_pdf_signature(signature, context)
     except Exception as exc:  # pyHanko raises many kinds on damaged input
