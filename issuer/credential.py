@@ -14,6 +14,7 @@ import jwt
 
 from criteria import Milestone, Verdict
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, SCHEMA_VALIDATOR_TYPE
+from verifier.vc import stamp
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -48,10 +49,6 @@ class StatusEntry:
 def identity_hash(identifier: str, salt: str) -> str:
     """OB 3.0 IdentityHash: ``sha256$`` + hex(SHA-256(identifier + salt))."""
     return "sha256$" + hashlib.sha256((identifier + salt).encode()).hexdigest()
-
-
-def datetime_z(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def achievement(milestone: Milestone, public_url: str) -> dict[str, Any]:
@@ -137,7 +134,7 @@ def build_credential(
         "description": f"Awarded for completing milestone {milestone.number} of the "
         "system-design curriculum.",
         "issuer": issuer.to_json(),
-        "validFrom": datetime_z(valid_from),
+        "validFrom": stamp(valid_from),
         "credentialSubject": {
             "id": subject_id,
             "type": ["AchievementSubject"],
@@ -157,7 +154,7 @@ def build_credential(
         "credentialStatus": status.to_json(),
     }
     if valid_until is not None:
-        credential["validUntil"] = datetime_z(valid_until)
+        credential["validUntil"] = stamp(valid_until)
     return credential
 
 

@@ -33,7 +33,6 @@ from issuer.credential import (
     IssuerProfile,
     StatusEntry,
     build_credential,
-    datetime_z,
     jwt_claims,
     sign,
 )
@@ -60,6 +59,7 @@ from issuer.publication import did_web, kid
 from issuer.sharing import share_links
 from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
+from verifier.vc import stamp
 
 Clock = Callable[[], dt.datetime]
 Row = TypeVar("Row")
@@ -161,7 +161,7 @@ class Issuer:
             "id": url,
             "type": ["VerifiableCredential", "BitstringStatusListCredential"],
             "issuer": self.did,
-            "validFrom": datetime_z(now),
+            "validFrom": stamp(now),
             "credentialSubject": {
                 "id": f"{url}#list",
                 "type": "BitstringStatusList",
