@@ -90,11 +90,22 @@ def key_for(jwk: dict[str, Any], alg: str) -> Any:
 
 
 def _json(fetcher: Fetcher, url: str) -> Any:
-    body = fetcher.get(url)
+    return _parsed(fetcher.get(url), url)
+
+
+def _parsed(body: bytes, url: str) -> Any:
     try:
         return json.loads(body)
     except ValueError:
         raise KeyRejected(f"{url} is not JSON") from None
+
+
+def _did_document(body: bytes, url: str, did: str) -> dict[str, Any]:
+    """The DID document fetched from ``url``, refused unless it is JSON and is ``did``'s."""
+    document = _parsed(body, url)
+    if not isinstance(document, dict) or document.get("id") != did:
+        raise KeyRejected(f"the DID document at {url} is not for {did}")
+    return document
 
 
 def _from_did(
@@ -108,12 +119,7 @@ def _from_did(
 def _key_in_document(body: bytes, url: str, did: str, kid: str | None, alg: str) -> ResolvedKey:
     """The assertion key ``kid`` of a DID document; a pure function of the document's bytes,
     so it is worked out once per document version (a rejection raises and is not cached)."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise KeyRejected(f"{url} is not JSON") from None
-    if not isinstance(document, dict) or document.get("id") != did:
-        raise KeyRejected(f"the DID document at {url} is not for {did}")
+    document = _did_document(body, url, did)
     methods = [m for m in document.get("verificationMethod", []) if isinstance(m, dict)]
     assertion = {
         (m if isinstance(m, str) else m.get("id") if isinstance(m, dict) else None)
@@ -205,9 +211,7 @@ def published_keys(
     """Every assertion key the issuer publishes (DID document, or JWKS on its origin)."""
     if issuer_id.startswith("did:"):
         url = did_web_url(issuer_id, allow_http=allow_http)
-        document = _json(fetcher, url)
-        if not isinstance(document, dict) or document.get("id") != issuer_id:
-            raise KeyRejected(f"the DID document at {url} is not for {issuer_id}")
+        document = _did_document(fetcher.get(url), url, issuer_id)
         assertion = {m if isinstance(m, str) else None for m in document.get("assertionMethod", [])}
         return [
             m["publicKeyJwk"]
