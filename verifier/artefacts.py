@@ -56,7 +56,7 @@ def parse_json(text: str) -> Any:
     return value
 
 
-def from_json(value: Any, kind: str = "credential JSON") -> Artefact:
+def from_json(value: Any) -> Artefact:
     if isinstance(value, str):
         return from_text(value)
     if not isinstance(value, dict):
@@ -67,15 +67,19 @@ def from_json(value: Any, kind: str = "credential JSON") -> Artefact:
         data_url = value.get("id")
         if not isinstance(data_url, str) or not data_url.startswith(ENVELOPE_PREFIXES):
             raise Unreadable("EnvelopedVerifiableCredential without a data:application/vc+jwt id")
-        token = data_url.split(",", 1)[1]
-        return Artefact("enveloped VC-JWT", token=token.strip())
+        return _enveloped(data_url)
     if "vc" in value and isinstance(value["vc"], dict) and "@context" not in value:
         raise Unreadable("a decoded JWT payload is not verifiable without its signature")
     if "@context" not in value and "recipient" in value and "badge" in value:
         return Artefact("Open Badges 2.0 assertion", credential=value)
     if "@context" not in value or "type" not in value:
         raise Unreadable("a JSON object that is not a verifiable credential (no @context/type)")
-    return Artefact(kind, credential=value)
+    return Artefact("credential JSON", credential=value)
+
+
+def _enveloped(data_url: str) -> Artefact:
+    """The VC-JWT inside a ``data:application/vc+jwt,…`` URL (VC-JOSE-COSE §3.1.1)."""
+    return Artefact("enveloped VC-JWT", token=data_url.split(",", 1)[1].strip())
 
 
 def from_text(text: str) -> Artefact:
@@ -87,7 +91,7 @@ def from_text(text: str) -> Artefact:
     if text.startswith(("https://", "http://")) and not any(c.isspace() for c in text):
         return Artefact("verify URL", url=text)
     if text.startswith(ENVELOPE_PREFIXES):
-        return Artefact("enveloped VC-JWT", token=text.split(",", 1)[1].strip())
+        return _enveloped(text)
     if text.startswith(("{", "[", '"')):
         return from_json(parse_json(text))
     if text.count(".") == 2:
@@ -137,11 +141,8 @@ def from_png(data: bytes) -> Artefact:
     for kind, body in chunks:
         if kind == b"iTXt" and body.split(b"\x00", 1)[0] in (OB3_KEYWORD, OB2_KEYWORD):
             keyword, text = _itxt(body)
-            if keyword == OB3_KEYWORD:
-                found = _from_baked(text, "baked PNG (Open Badges 3.0)")
-                return found
-            if keyword == OB2_KEYWORD:
-                return _from_baked(text, "baked PNG (Open Badges 2.0)")
+            version = "3.0" if keyword == OB3_KEYWORD else "2.0"
+            return _from_baked(text, f"baked PNG (Open Badges {version})")
         if kind == b"tEXt" and body.startswith(OB2_KEYWORD + b"\x00"):
             url = body.split(b"\x00", 1)[1].decode("latin-1")
             return Artefact("baked PNG (legacy Open Badges hosted assertion)", url=url)
