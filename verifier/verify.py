@@ -298,8 +298,7 @@ class Verifier:
     ) -> None:
         subject = credential.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
-        start = credential.get("issuanceDate" if legacy else "validFrom")
-        end = credential.get("expirationDate" if legacy else "validUntil")
+        start, end = (credential.get(name) for name in _validity_members(legacy))
         problems, notes = [], []
         if "vc" in payload and not legacy:
             problems.append("the vc claim is not a credential object")
@@ -351,9 +350,7 @@ class Verifier:
             run.add("schema", CheckStatus.PASS, "valid Open Badges 3.0 AchievementCredential")
 
     def _window(self, credential: dict[str, Any], legacy: bool, run: _Run) -> None:
-        start_name, end_name = (
-            ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
-        )
+        start_name, end_name = _validity_members(legacy)
         start, end = credential.get(start_name), credential.get(end_name)
         start_at, end_at = instant(start), instant(end)
         leeway = self.options.leeway
@@ -409,6 +406,11 @@ class Verifier:
         run.add(
             "recipient", CheckStatus.FAIL, "the credential was not awarded to this email address"
         )
+
+
+def _validity_members(legacy: bool) -> tuple[str, str]:
+    """Where the validity window lives: VC 1.1's issuanceDate/expirationDate, or VC 2.0's."""
+    return ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
 
 
 def _read_pdf(data: bytes) -> tuple[Artefact, list[CheckResult]]:
