@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from issuer.errors import ConfigurationError
+from verifier.verify import VerifyOptions
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,6 @@ class Settings:
             key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
-            trusted_issuers=tuple(
-                t.strip() for t in environ.get("VOUCH_TRUSTED_ISSUERS", "").split(",") if t.strip()
-            ),
+            trusted_issuers=VerifyOptions.trusted_list(environ.get("VOUCH_TRUSTED_ISSUERS", "")),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -16,9 +16,7 @@ from verifier.web import bp
 
 def options_from_env(environ: Mapping[str, str] = os.environ) -> VerifyOptions:
     development = environ.get("VOUCH_ENV", "development") != "production"
-    trusted = tuple(
-        t.strip() for t in environ.get("VOUCH_TRUSTED_ISSUERS", "").split(",") if t.strip()
-    )
+    trusted = VerifyOptions.trusted_list(environ.get("VOUCH_TRUSTED_ISSUERS", ""))
     return VerifyOptions(trusted_issuers=trusted, allow_http=development)
 
 

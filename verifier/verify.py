@@ -53,6 +53,11 @@ class VerifyOptions:
     #: Development only: http URLs (and did:web over http for local hosts).
     allow_http: bool = False
 
+    @staticmethod
+    def trusted_list(text: str) -> tuple[str, ...]:
+        """Issuer ids from a comma-separated setting (``VOUCH_TRUSTED_ISSUERS``)."""
+        return tuple(t.strip() for t in text.split(",") if t.strip())
+
 
 @dataclass
 class _Run:

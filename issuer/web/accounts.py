@@ -44,11 +44,15 @@ def signup() -> Any:
         except ConflictError as exc:
             errors["email"] = str(exc)
         else:
-            session.clear()
-            session["user_id"] = user_id
+            _sign_in(user_id)
             flash("Welcome to Vouch. Pick a milestone to start.")
             return redirect(url_for("app_pages.dashboard"))
     return render_template("app/signup.html", errors=errors, form=form), (422 if errors else 200)
+
+
+def _sign_in(user_id: int) -> None:
+    session.clear()  # a fresh session on sign-in (no fixation)
+    session["user_id"] = user_id
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -63,8 +67,7 @@ def login() -> Any:
         if user_id is None:
             error = "Email or password is wrong."
         else:
-            session.clear()  # a fresh session on sign-in (no fixation)
-            session["user_id"] = user_id
+            _sign_in(user_id)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("app/login.html", error=error, email=email), (401 if error else 200)
 
