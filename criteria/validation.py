@@ -1,6 +1,6 @@
 """Untrusted bytes in, an :class:`Evidence` or an :class:`EvidenceError` naming every problem out.
 
-Valid bundles take a compiled fast path (fastjsonschema); only an invalid one is re-checked
+Valid bundles take a fast path (``jsonschema-rs``, in Rust); only an invalid one is re-checked
 with ``jsonschema`` to collect every problem with its JSON path.
 """
 
@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import fastjsonschema
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -65,6 +65,10 @@ def _finite_float(text: str) -> float:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise LookupError(f"schema reference {uri} is not bundled; nothing is fetched")
 
 
 def json_path(parts: Any) -> str:
@@ -261,8 +265,9 @@ class EvidenceValidator:
     def __init__(self, milestones: Mapping[str, Milestone]) -> None:
         ids = list(milestones)
         schemas = {m.id: milestone_schema(m, ids) for m in milestones.values()}
-        self._fast: dict[str, Callable[[Any], Any]] = {
-            m: fastjsonschema.compile(s) for m, s in schemas.items()
+        self._fast: dict[str, Callable[[Any], bool]] = {
+            m: jsonschema_rs.Draft202012Validator(s, retriever=_refuse_retrieval).is_valid
+            for m, s in schemas.items()
         }
         self._full = {m: Draft202012Validator(s) for m, s in schemas.items()}
 
@@ -278,14 +283,17 @@ class EvidenceValidator:
         self._check_envelope(bundle)
         milestone = bundle["milestone"]
         try:
-            self._fast[milestone](bundle)
-        except fastjsonschema.JsonSchemaValueException as fast_error:
-            problems = self._all_problems(milestone, bundle) or [
-                EvidenceProblem("$", fast_error.message)  # the two validators disagree
-            ]
-            raise EvidenceError(problems) from None
-        except RecursionError:
-            raise EvidenceError([_too_deep(bundle)]) from None
+            valid = self._fast[milestone](bundle)
+        except ValueError:  # a value Rust cannot hold: let the reference decide
+            valid = False
+        if not valid:
+            try:
+                problems = self._all_problems(milestone, bundle)
+            except RecursionError:
+                raise EvidenceError([_too_deep(bundle)]) from None
+            raise EvidenceError(
+                problems or [EvidenceProblem("$", "does not match the evidence schema")]
+            )
         problems = _semantic_problems(bundle, parsed_here=not isinstance(data, Mapping))
         if problems:
             raise EvidenceError(problems)

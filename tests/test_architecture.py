@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: What each package may import, beyond the standard library.
 ALLOWED = {
-    "criteria": {"criteria", "jsonschema", "fastjsonschema"},
+    "criteria": {"criteria", "jsonschema", "jsonschema_rs"},
     "verifier": {"verifier", "criteria"},
 }
 FORBIDDEN = {

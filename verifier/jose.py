@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import math
-import re
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 #: The only algorithms ever accepted; never ``none``, never HMAC [RFC 8725 §3.1, §2.1].
 ALLOWED_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 MAX_TOKEN_BYTES = 64 * 1024
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+_TO_BASE64 = bytes.maketrans(b"-_", b"+/")
 #: No genuine credential nests deeper than this.
 MAX_DEPTH = 32
 
@@ -50,9 +49,18 @@ def _finite(text: str) -> float:
     return value
 
 
+def b64url_decode(part: str) -> bytes:
+    """Strict unpadded base64url (RFC 7515 §2): any character outside its alphabet is an error
+    (``ValueError``), never skipped over."""
+    if "=" in part or "+" in part or "/" in part:
+        raise ValueError("characters outside the base64url alphabet")
+    padded = (part + "=" * (-len(part) % 4)).encode("ascii").translate(_TO_BASE64)
+    return binascii.a2b_base64(padded, strict_mode=True)
+
+
 def _segment(part: str, what: str) -> dict[str, Any]:
     try:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        raw = b64url_decode(part)
         value = json.loads(
             raw.decode("utf-8"),
             object_pairs_hook=_no_duplicates,
@@ -63,7 +71,7 @@ def _segment(part: str, what: str) -> dict[str, Any]:
         raise
     except RecursionError:
         raise TokenError(f"{what} is nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # binascii.Error and UnicodeError are ValueErrors
         raise TokenError(f"{what} is not base64url-encoded JSON: {exc}") from None
     if not isinstance(value, dict):
         raise TokenError(f"{what} is not a JSON object")
@@ -73,19 +81,21 @@ def _segment(part: str, what: str) -> dict[str, Any]:
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether JSON ``value`` nests more than ``limit`` levels (level by level, no recursion)."""
-    level, depth = [value], 1
-    while level:
-        if depth > limit:
-            return True
-        below: list[Any] = []
+    """Whether parsed JSON ``value`` nests more than ``limit`` levels (an object or array is 1).
+
+    Level by level, no recursion; exact type checks, since JSON parses to plain dicts and lists.
+    """
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(limit):
+        below = []
         for node in level:
-            children = (
-                node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-            )
-            below.extend(child for child in children if isinstance(child, dict | list))
-        level, depth = below, depth + 1
-    return False
+            for child in node.values() if type(node) is dict else node:
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        if not below:
+            return False
+        level = below
+    return True
 
 
 def read_compact(
@@ -112,9 +122,12 @@ def verify_signature(token: str, key: Any, algorithm: str) -> None:
         raise SignatureError(f"algorithm {algorithm!r} is not allowed")
     token = token.strip()
     signing_input, _, encoded = token.rpartition(".")
-    if signing_input.count(".") != 1 or not _B64URL.match(encoded) or len(encoded) % 4 == 1:
+    if signing_input.count(".") != 1:
         raise SignatureError("not a compact JWS")
-    signature = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    try:
+        signature = b64url_decode(encoded)
+    except ValueError:
+        raise SignatureError("the signature is not base64url") from None
     message = signing_input.encode("ascii", "replace")
     try:
         if algorithm == "ES256":

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
+import jsonschema_rs
 from jsonschema import Draft201909Validator
 
 STANDARDS = Path(__file__).resolve().parent / "standards"
@@ -19,6 +18,11 @@ SCHEMA_VALIDATOR_TYPE = "1EdTechJsonSchemaValidator2019"
 _FILES = {ACHIEVEMENT_CREDENTIAL_SCHEMA: "ob_v3p0_achievementcredential_schema.json"}
 
 
+def refuse_retrieval(uri: str) -> Any:
+    """Every ``$ref`` must resolve inside the schema itself: nothing is fetched."""
+    raise LookupError(f"schema reference {uri} is not bundled; nothing is fetched")
+
+
 @cache
 def _schema(url: str) -> dict[str, Any]:
     return json.loads((STANDARDS / _FILES[url]).read_text())
@@ -26,32 +30,32 @@ def _schema(url: str) -> dict[str, Any]:
 
 @cache
 def validator(url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> Draft201909Validator:
-    """The validator for a known schema URL; ``KeyError`` for any other."""
+    """The reference validator for a known schema URL; ``KeyError`` for any other."""
     return Draft201909Validator(_schema(url))
 
 
 @cache
-def _compiled(url: str) -> Callable[[Any], Any]:
-    """The same schema compiled to Python (about 17× faster than interpreting it).
+def _fast(url: str) -> Any:
+    """The same schema in ``jsonschema-rs`` (draft 2019-09, in Rust: about 15× faster).
 
-    The OB schema uses no keyword that differs between draft 2019-09 and draft-07, so it is
-    compiled as draft-07 with ``$defs`` renamed; ``jsonschema`` stays the authority (see below).
+    Like the reference validator, it treats ``format`` as an annotation. ``jsonschema`` stays
+    the authority on what is wrong (see :func:`schema_errors`).
     """
-    text = json.dumps(_schema(url) | {"$schema": "http://json-schema.org/draft-07/schema#"})
-    text = text.replace('"$defs"', '"definitions"').replace('"#/$defs/', '"#/definitions/')
-    return fastjsonschema.compile(json.loads(text))
+    return jsonschema_rs.Draft201909Validator(
+        _schema(url), validate_formats=False, retriever=refuse_retrieval
+    )
 
 
 def schema_errors(credential: Any, url: str = ACHIEVEMENT_CREDENTIAL_SCHEMA) -> list[str]:
     """Every violation of the schema, as ``path: message`` lines (empty when valid).
 
-    A credential the compiled validator accepts is valid; one it rejects is checked again by
-    the reference validator, whose errors (or acceptance) are the answer.
+    A credential the fast validator accepts is valid; one it rejects is checked again by the
+    reference validator, whose errors (or acceptance) are the answer.
     """
     try:
-        _compiled(url)(credential)
-        return []
-    except fastjsonschema.JsonSchemaException:
+        if _fast(url).is_valid(credential):
+            return []
+    except ValueError:  # a value Rust cannot hold: let the reference decide
         pass
     errors = sorted(validator(url).iter_errors(credential), key=lambda e: list(e.absolute_path))
     return [

@@ -467,3 +467,22 @@ def test_published_schema_rejects_unknown_milestone(catalogue: Catalogue) -> Non
     validator = jsonschema.Draft202012Validator(catalogue.evidence_schema())
     bundle = bundle_for(catalogue, FOUNDATION) | {"milestone": "grandmaster"}
     assert [e.json_path for e in validator.iter_errors(bundle)] == ["$.milestone"]
+
+
+def test_fast_and_reference_schema_validators_agree(catalogue: Catalogue) -> None:
+    """jsonschema-rs (the fast path) and jsonschema (which names the problems) give the same
+    answer on every meeting bundle and every schema mutation above."""
+    from criteria.validation import EvidenceValidator
+
+    validator = EvidenceValidator(catalogue.milestones)
+    samples = [(m, bundle_for(catalogue, m)) for m in MILESTONE_IDS]
+    for milestone, mutate, *_ in (case.values for case in INVALID):
+        bundle = bundle_for(catalogue, milestone)
+        mutate(bundle)
+        samples.append((milestone, bundle))
+    verdicts = set()
+    for milestone, bundle in samples:
+        reference = validator._full[milestone].is_valid(bundle)
+        assert validator._fast[milestone](bundle) == reference, (milestone, bundle)
+        verdicts.add(reference)
+    assert verdicts == {True, False}

@@ -419,3 +419,50 @@ def test_non_finite_numbers_in_the_payload(world, literal):
     result = world.verifier.verify(f"{head}.{b64(text.encode())}.{b64(b'x' * 64)}")
     assert result.state is State.UNREADABLE
     assert "number" in result.checks[0].detail
+
+
+def test_nesting_limit_is_exact():
+    """32 levels of objects and arrays decode; 33 do not (the payload object is level 1)."""
+    from verifier.jose import MAX_DEPTH, TokenError, read_compact
+
+    def token(levels: int) -> str:
+        inner = "[" * (levels - 1) + "]" * (levels - 1)
+        payload = b64(f'{{"deep":{inner}}}'.encode()) if levels > 1 else b64(b"{}")
+        return f"{b64(b'{}')}.{payload}.{b64(b'x' * 64)}"
+
+    assert read_compact(token(MAX_DEPTH))[1]
+    with pytest.raises(TokenError, match="nested deeper than 32"):
+        read_compact(token(MAX_DEPTH + 1))
+
+
+@pytest.mark.parametrize("junk", ["!", "=", " ", "é", "\n"])
+def test_segments_must_be_strict_base64url(world, junk):
+    """Characters outside the base64url alphabet are refused, never skipped over."""
+    from verifier.jose import TokenError, read_compact
+
+    head, payload, signature = world.record.jwt.split(".")
+    spoiled = payload[:8] + junk * 4 + payload[8:]  # 4: the length stays a valid one
+    with pytest.raises(TokenError, match="not base64url"):
+        read_compact(f"{head}.{spoiled}.{signature}")
+
+
+def test_standard_base64_characters_are_not_base64url(world):
+    """``+`` and ``/`` decode to the same bytes as ``-`` and ``_`` in lenient decoders; a JWS
+    segment holding them is refused, and so is a signature holding them."""
+    from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
+
+    head, payload, signature = world.record.jwt.split(".")
+    tilde = b64(b'{"x":"~~~???"}')  # eyJ4Ijoifn5-Pz8_In0: holds both - and _
+    assert read_compact(f"{head}.{tilde}.{signature}")[1] == {"x": "~~~???"}
+    with pytest.raises(TokenError, match="not base64url"):
+        read_compact(f"{head}.{tilde.replace('-', '+')}.{signature}")
+    with pytest.raises(TokenError, match="not base64url"):
+        read_compact(f"{head}.{tilde.replace('_', '/')}.{signature}")
+    current = world.issuer.keys.current()
+    key = world.issuer._published_key(current)
+    verify_signature(world.record.jwt, key, current.alg)
+    standard = base64.b64encode(b"\xfb\xff" * 32).decode().rstrip("=")
+    assert "+" in standard
+    assert "/" in standard
+    with pytest.raises(SignatureError, match="not base64url"):
+        verify_signature(f"{head}.{payload}.{standard}", key, current.alg)
