@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -39,7 +39,13 @@ class ResolvedKey:
     key: Any
     source: str
 
+    @cached_property
+    def canonical_jwk(self) -> str:
+        """The JWK as canonical JSON: a hashable name for exactly this key material."""
+        return json.dumps(self.jwk, sort_keys=True)
 
+
+@lru_cache(maxsize=256)
 def did_web_url(did: str, *, allow_http: bool = False) -> str:
     """Where a ``did:web`` DID's document lives (did:web spec, "Read")."""
     if not did.startswith("did:web:"):

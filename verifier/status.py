@@ -93,7 +93,7 @@ def _check_entry(
                 f"the status list is issued by {status_issuer}, not the credential's issuer",
             )
         key = resolve_key(header, status_issuer, fetcher, allow_http=allow_http)
-        _verified_once(token, json.dumps(key.jwk, sort_keys=True), header["alg"])
+        _verified_once(token, key.canonical_jwk, header["alg"])
     except (TokenError, SignatureError, KeyRejected, FetchRefused) as exc:
         return _result(CheckStatus.FAIL, f"the status list's signature does not hold: {exc}")
     except FetchError as exc:
