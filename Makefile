@@ -26,6 +26,9 @@ lint: $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# wrk (the HTTP load generator) is a Debian package: installed only when missing (with a
+# package-list update when the first attempt finds none).
 bench: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	command -v wrk >/dev/null || apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py --postgres
