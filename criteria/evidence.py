@@ -61,8 +61,12 @@ class Evidence:
     rubrics: Mapping[str, frozenset[str]]
     benchmarks: BenchmarkReport | None
     held: frozenset[str]
-    digest: str
     raw: Mapping[str, Any]
+
+    @property
+    def digest(self) -> str:
+        """The digest of the bundle as judged (worked out when asked: once per verdict)."""
+        return bundle_digest(self.raw)
 
     @classmethod
     def from_valid(cls, bundle: Mapping[str, Any]) -> Evidence:
@@ -105,7 +109,6 @@ class Evidence:
                 else None
             ),
             held=frozenset(bundle.get("held", ())),
-            digest=bundle_digest(bundle),
             raw=bundle,
         )
 
@@ -117,7 +120,7 @@ def with_held(evidence: Evidence, held: list[str]) -> Evidence:
     own records. The digest covers the bundle as judged, ``held`` included.
     """
     raw = {k: v for k, v in evidence.raw.items() if k != "held"} | {"held": sorted(held)}
-    return replace(evidence, held=frozenset(held), raw=raw, digest=bundle_digest(raw))
+    return replace(evidence, held=frozenset(held), raw=raw)
 
 
 def bundle_digest(bundle: Mapping[str, Any]) -> str:

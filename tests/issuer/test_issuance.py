@@ -34,10 +34,15 @@ def counts(issuer):
 
 
 def verify_with_jwks(issuer, token):
+    """Verified by the published JWKS twice: with Vouch's verifier and with PyJWT's decoder (an
+    independent reading of the JWS, base64url and JSON included)."""
     header, payload = read_compact(token)
     keys = {k["kid"]: k for k in jwks(issuer.did, issuer.keys.ring())["keys"]}
     published = keys[header["kid"]]
-    verify_signature(token, jwt.PyJWK(published).key, published["alg"])
+    key = jwt.PyJWK(published).key
+    verify_signature(token, key, published["alg"])
+    assert jwt.get_unverified_header(token) == header
+    assert json.loads(jwt.PyJWS().decode(token, key, algorithms=[published["alg"]])) == payload
     return payload
 
 
