@@ -5,34 +5,63 @@ Everything costly is built once per process: the Jinja environment, the font con
 the parsed stylesheet and the signer (its private key is decrypted once, in memory only).
 Rendered certificates are cached on disk under a content address, so a certificate is drawn
 once per credential and drawn again only when the template or the credential changes.
+
+Where the time goes, and what this module does about it (``bench/certificates.py`` measures it):
+
+* **QR code**: the code is drawn as the outlines of its dark areas, one closed path per area,
+  instead of one square per module: WeasyPrint parses SVG paths in Python, so ~45 subpaths
+  draw several times faster than ~600 squares (and no seams show between modules).
+* **Layout**: :meth:`CertificateRenderer.render_many` lays out a batch of certificates as the
+  pages of one document (one HTML parse, one style cascade, shared text-layout caches) and
+  writes each page as its own PDF with its own metadata and attachment.
+* **Signing**: pyHanko builds its CMS container with asn1crypto, re-encoding the certificate
+  and the attributes for every document, and by default builds a throwaway container first to
+  size the signature's placeholder. ``issuer.pdf_signing.TemplateSigner`` lets pyHanko build
+  the container once; after that only the document digest and the signature value change, so
+  they are spliced into the pre-encoded DER. The placeholder size is computed once.
+* **Bulk**: :meth:`CertificateRenderer.certificates_many` spreads batches over worker
+  processes (forked, so the key store is inherited in memory: no key or passphrase crosses a
+  pipe or touches a file; each worker builds its own renderer and signer).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
+import itertools
 import logging
+import multiprocessing
 import os
 import secrets
 import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 
 from criteria import Milestone
 from templates import TEMPLATES_DIR
 
+if TYPE_CHECKING:
+    from issuer.pdf_signing import TemplateSigner
+
 log = logging.getLogger(__name__)
 CERTIFICATE_DIR = TEMPLATES_DIR / "certificate"
 ATTACHMENT_NAME = "credential.jwt"
+SIGNATURE_FIELD = "VouchIssuerSignature"
 #: Bump when the rendering code (not the template) changes the output.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
+#: Certificates laid out together as one document. Beyond a few dozen pages the layout saves
+#: nothing more per page and only holds more pages in memory.
+BATCH = 16
 
 
 @dataclass(frozen=True)
@@ -63,14 +92,90 @@ def name_size(name: str) -> str:
     return "size-xs"
 
 
+def qr_outline(modules: Sequence[Sequence[bool | None]], offset: int = 0) -> str:
+    """SVG path data tracing the outline of every dark area of a module matrix.
+
+    Every boundary edge of a dark module runs with the dark side on its right; edges are
+    chained into closed loops and straight runs merged. Holes come out wound the other way,
+    so the default non-zero fill leaves them empty.
+    """
+    size = len(modules)
+
+    def dark(x: int, y: int) -> bool:
+        return 0 <= x < size and 0 <= y < size and bool(modules[y][x])
+
+    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for y in range(size):
+        for x in range(size):
+            if not modules[y][x]:
+                continue
+            if not dark(x, y - 1):
+                edges.setdefault((x, y), []).append((x + 1, y))
+            if not dark(x + 1, y):
+                edges.setdefault((x + 1, y), []).append((x + 1, y + 1))
+            if not dark(x, y + 1):
+                edges.setdefault((x + 1, y + 1), []).append((x, y + 1))
+            if not dark(x - 1, y):
+                edges.setdefault((x, y + 1), []).append((x, y))
+    parts: list[str] = []
+    for start in sorted(edges, key=lambda v: (v[1], v[0])):
+        if start not in edges:
+            continue  # already on a traced loop
+        loop = [start]
+        while True:
+            ends = edges[loop[-1]]
+            end = ends.pop()
+            if not ends:
+                del edges[loop[-1]]
+            if end == start:
+                break
+            loop.append(end)
+        # keep the corners only
+        corners = [
+            point
+            for before, point, after in zip(
+                loop[-1:] + loop[:-1], loop, loop[1:] + loop[:1], strict=True
+            )
+            if not (before[0] == point[0] == after[0] or before[1] == point[1] == after[1])
+        ]
+        path = [f"M{corners[0][0] + offset} {corners[0][1] + offset}"]
+        for here, there in itertools.pairwise(corners):
+            path.append(
+                f"h{there[0] - here[0]}" if here[1] == there[1] else f"v{there[1] - here[1]}"
+            )
+        parts.append("".join(path) + "z")
+    return "".join(parts)
+
+
 def qr_svg(url: str) -> Markup:
     """The verify URL as a vector QR code (error correction M: survives 15% damage)."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     code.add_data(url)
     code.make(fit=True)
-    image = code.make_image(image_factory=qrcode.image.svg.SvgPathImage)
-    svg = image.to_string(encoding="unicode")
-    return Markup(svg.split("?>", 1)[-1])  # noqa: S704 - generated by qrcode from our URL
+    side = code.modules_count + 2 * code.border
+    path = qr_outline(code.modules, code.border)
+    return Markup(  # noqa: S704 - numbers and letters generated from the module matrix
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}">'
+        f'<path d="{path}" fill="#000"/></svg>'
+    )
+
+
+def document_metadata(data: CertificateData) -> Any:
+    """The PDF's title, author, subject, keywords, date and custom ``vouchcredentialid``."""
+    from weasyprint.pdf.metadata import DocumentMetadata
+
+    return DocumentMetadata(
+        title=f"{data.badge_name}: certificate for {data.learner_name}",
+        authors=[data.issuer_name],
+        description=(
+            f"Open Badges 3.0 credential {data.credential_id} "
+            f"({data.badge_name}, {data.milestone_title}) issued to {data.learner_name}"
+        ),
+        keywords=[data.credential_id],
+        created=data.issued.isoformat(timespec="seconds"),
+        lang="en",
+        custom={"vouch-credential-id": data.credential_id},
+    )
 
 
 class AssetFetcher:
@@ -86,6 +191,9 @@ class AssetFetcher:
         if path is None or not path.is_relative_to(self.root) or not path.is_file():
             raise FatalURLFetchingError(f"refusing to fetch {url[:120]!r} while rendering")
         return URLFetcherResponse(url, body=path.read_bytes())
+
+
+# -- the renderer -------------------------------------------------------------------------------
 
 
 class CertificateRenderer:
@@ -124,13 +232,14 @@ class CertificateRenderer:
         return digest.hexdigest()
 
     @cached_property
-    def signer(self) -> Any:
+    def signer(self) -> TemplateSigner:
         """A pyHanko signer built once: key and certificate parsed a single time."""
         from asn1crypto import keys as asn1_keys
         from asn1crypto import x509 as asn1_x509
         from cryptography.hazmat.primitives import serialization
-        from pyhanko.sign import signers
         from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        from issuer.pdf_signing import TemplateSigner
 
         key = self.signing.signing_key
         cert = asn1_x509.Certificate.load(
@@ -141,73 +250,118 @@ class CertificateRenderer:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        return signers.SimpleSigner(
+        return TemplateSigner(
             signing_cert=cert,
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
             cert_registry=SimpleCertificateStore.from_certs([cert]),
+            private_key=key,
         )
 
-    def html(self, data: CertificateData) -> str:
-        context = asdict(data) | {
-            "name_size": name_size(data.learner_name),
-            "qr_svg": qr_svg(data.verify_url),
-            "issued_date": data.issued.strftime("%-d %B %Y"),
-            "issued_iso": data.issued.isoformat(timespec="seconds"),
-        }
-        return self.template.render(**context)
+    @cached_property
+    def _pdf_signer(self) -> tuple[Any, int]:
+        """pyHanko's PDF signer and the bytes to reserve for the container, worked out once.
 
-    def render(self, data: CertificateData) -> bytes:
-        """A fresh, signed PDF (no cache)."""
-        from weasyprint import HTML, Attachment
-
-        fetcher, fonts, css = self._weasy
-        attachment = Attachment(
-            string=data.jwt,
-            name=ATTACHMENT_NAME,
-            description="Open Badges 3.0 credential (VC-JWT)",
-            url_fetcher=fetcher,
-        )
-        pdf = HTML(
-            string=self.html(data), base_url=str(CERTIFICATE_DIR) + "/", url_fetcher=fetcher
-        ).write_pdf(
-            stylesheets=[css],
-            font_config=fonts,
-            attachments=[attachment],
-            pdf_variant="pdf/ua-1",
-            custom_metadata=True,
-        )
-        return self.sign(pdf)
-
-    def sign(self, pdf: bytes) -> bytes:
+        pyHanko would otherwise size the placeholder by building a throwaway container for
+        every document. The reserve keeps pyHanko's 50% margin over the hex-encoded size.
+        """
         from cryptography.hazmat.primitives.asymmetric import ed25519
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
         # Ed25519 signatures are defined over SHA-512 (RFC 8419); the others use SHA-256.
         ed = isinstance(self.signing.signing_key, ed25519.Ed25519PrivateKey)
+        md = "sha512" if ed else "sha256"
         meta = signers.PdfSignatureMetadata(
-            field_name="VouchIssuerSignature",
-            md_algorithm="sha512" if ed else "sha256",
+            field_name=SIGNATURE_FIELD,
+            md_algorithm=md,
             subfilter=fields.SigSeedSubFilter.PADES,
             reason="Certificate issued by Vouch",
         )
+        size = self.signer.container_size(md)
+        if size is None:  # pyHanko builds every container: let it size the placeholder too
+            return signers.PdfSigner(meta, signer=self.signer), 0
+        hex_size = 2 * size  # written as a hex string
+        return signers.PdfSigner(meta, signer=self.signer), hex_size + 2 * (hex_size // 4)
+
+    def html(self, datas: Sequence[CertificateData]) -> str:
+        """The HTML of one sheet per certificate."""
+        return self.template.render(
+            certificates=[
+                asdict(data)
+                | {
+                    "name_size": name_size(data.learner_name),
+                    "qr_svg": qr_svg(data.verify_url),
+                    "issued_date": data.issued.strftime("%-d %B %Y"),
+                }
+                for data in datas
+            ]
+        )
+
+    def layout(self, datas: Sequence[CertificateData]) -> Any:
+        """The certificates laid out as the pages of one WeasyPrint document."""
+        from weasyprint import HTML
+
+        fetcher, fonts, css = self._weasy
+        html = HTML(
+            string=self.html(datas), base_url=str(CERTIFICATE_DIR) + "/", url_fetcher=fetcher
+        )
+        document = html.render(stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
+        if len(document.pages) != len(datas):
+            raise RuntimeError(f"{len(datas)} certificates laid out on {len(document.pages)} pages")
+        return document
+
+    def write(self, document: Any, page: int, data: CertificateData) -> bytes:
+        """Page ``page`` of a laid-out document as a standalone, unsigned PDF/UA-1 file."""
+        from weasyprint import Attachment
+
+        single = document.copy([document.pages[page]])
+        single.metadata = document_metadata(data)
+        attachment = Attachment(
+            string=data.jwt,
+            name=ATTACHMENT_NAME,
+            description="Open Badges 3.0 credential (VC-JWT)",
+            url_fetcher=document.url_fetcher,
+        )
+        return single.write_pdf(
+            attachments=[attachment], pdf_variant="pdf/ua-1", custom_metadata=True
+        )
+
+    def render(self, data: CertificateData) -> bytes:
+        """A fresh, signed PDF (no cache)."""
+        return self.render_many([data])[0]
+
+    def render_many(self, datas: Sequence[CertificateData], batch_size: int = BATCH) -> list[bytes]:
+        """Fresh, signed PDFs, one per certificate (no cache), laid out ``batch_size`` at a time.
+
+        Each is a standalone certificate, the same as :meth:`render` gives for it alone.
+        """
+        pdfs: list[bytes] = []
+        for start in range(0, len(datas), batch_size):
+            batch = datas[start : start + batch_size]
+            document = self.layout(batch)
+            for page, data in enumerate(batch):
+                pdfs.append(self.sign(self.write(document, page, data)))
+        return pdfs
+
+    def sign(self, pdf: bytes) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+        pdf_signer, reserve = self._pdf_signer
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        return signers.sign_pdf(writer, meta, signer=self.signer).getvalue()
+        return pdf_signer.sign_pdf(writer, bytes_reserved=reserve or None).getvalue()
 
     def cache_key(self, data: CertificateData) -> str:
         digest = hashlib.sha256(self.template_digest.encode())
         digest.update(repr(sorted(asdict(data).items())).encode())
         return digest.hexdigest()
 
-    def certificate(self, data: CertificateData) -> bytes:
-        """The certificate from the cache, rendering (and storing) it on a miss."""
-        path = self.cache_dir / f"{self.cache_key(data)}.pdf"
+    def _cached(self, data: CertificateData) -> bytes | None:
         try:
-            return path.read_bytes()
+            return (self.cache_dir / f"{self.cache_key(data)}.pdf").read_bytes()
         except FileNotFoundError:
-            pass
-        with self._lock:  # WeasyPrint's font configuration is not thread-safe
-            pdf = self.render(data)
+            return None
+
+    def _store(self, data: CertificateData, pdf: bytes) -> None:
+        path = self.cache_dir / f"{self.cache_key(data)}.pdf"
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +372,104 @@ class CertificateRenderer:
                 "certificate cache unavailable (%s); serving %s uncached", exc.strerror, path.name
             )
             tmp.unlink(missing_ok=True)
+
+    def certificate(self, data: CertificateData) -> bytes:
+        """The certificate from the cache, rendering (and storing) it on a miss."""
+        pdf = self._cached(data)
+        if pdf is not None:
+            return pdf
+        with self._lock:  # WeasyPrint's font configuration is not thread-safe
+            pdf = self.render(data)
+        self._store(data, pdf)
         return pdf
+
+    def certificates_many(
+        self, datas: Iterable[CertificateData], *, processes: int = 1, batch_size: int = BATCH
+    ) -> Iterator[tuple[CertificateData, bytes]]:
+        """Every certificate with its PDF, in order: from the cache, or rendered in batches of
+        ``batch_size`` (over ``processes`` worker processes if more than one) and stored.
+
+        A generator working through a window of a few batches per process at a time, so
+        memory stays bounded however many certificates there are.
+        """
+        if processes > 1 and not _single_threaded():
+            log.warning("rendering certificates in one process: forking a threaded process")
+            processes = 1
+        window = batch_size * processes * 4
+        with ExitStack() as stack:
+            pool: ProcessPoolExecutor | None = None
+            for chunk in _chunks(datas, window):
+                cached = [self._cached(data) for data in chunk]
+                missing = [data for data, pdf in zip(chunk, cached, strict=True) if pdf is None]
+                if missing and processes > 1 and pool is None:
+                    pool = stack.enter_context(self._pool(processes))
+                rendered = iter(self._render_missing(missing, pool, batch_size))
+                for data, pdf in zip(chunk, cached, strict=True):
+                    if pdf is None:
+                        pdf = next(rendered)
+                        self._store(data, pdf)
+                    yield data, pdf
+
+    def _pool(self, processes: int) -> ProcessPoolExecutor:
+        """Worker processes forked from this one, after building what they all need."""
+        self.warm_up()  # the workers inherit it
+        return ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(self,),
+        )
+
+    def _render_missing(
+        self, datas: list[CertificateData], pool: ProcessPoolExecutor | None, batch_size: int
+    ) -> list[bytes]:
+        if pool is None:
+            with self._lock:  # WeasyPrint's font configuration is not thread-safe
+                return self.render_many(datas, batch_size)
+        batches = [datas[i : i + batch_size] for i in range(0, len(datas), batch_size)]
+        futures = [pool.submit(_render_in_worker, batch, batch_size) for batch in batches]
+        return [pdf for future in futures for pdf in future.result()]
+
+    def warm_up(self) -> None:
+        """Build what every certificate uses: fonts, stylesheet, signer and its template."""
+        _ = self._weasy, self._pdf_signer
+
+
+def _chunks(items: Iterable[CertificateData], size: int) -> Iterator[list[CertificateData]]:
+    """``items`` in lists of ``size`` (the last may be shorter); itertools.batched is 3.12+."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1  # native threads too (Linux)
+    except OSError:
+        return threading.active_count() == 1
+
+
+#: The renderer of a worker process (see CertificateRenderer._render_batches).
+_worker: CertificateRenderer | None = None
+
+
+def _start_worker(renderer: CertificateRenderer) -> None:
+    """Adopt the parent's renderer. The pool forks, so ``renderer`` (with its fonts, stylesheet
+    and signer, whose key the parent loaded from the key store) is inherited in memory: no key
+    or passphrase crosses a pipe or touches a file.
+
+    Everything inherited is then frozen out of the garbage collector's sight: its collections
+    would scan the whole inherited heap again and again (a tenth of the rendering time) and
+    touch, hence copy, pages the worker otherwise shares with its parent.
+    """
+    global _worker
+    _worker = renderer
+    gc.freeze()
+
+
+def _render_in_worker(batch: list[CertificateData], batch_size: int) -> list[bytes]:
+    assert _worker is not None, "worker not started"
+    return _worker.render_many(batch, batch_size)
 
 
 #: How the certificate words each kind of rule that assessed the learner.
