@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from jwt import PyJWK
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +71,16 @@ BATCH = 200
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class LearnerRef(NamedTuple):
+    """A learner's row as issuance needs it (read and written without ORM objects)."""
+
+    id: int
+    external_id: str
+    subject_id: str
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -257,6 +267,8 @@ class Issuer:
     def _issue_batch(
         self, chunk: Sequence[bytes | str | Mapping[str, Any]], actor: str
     ) -> list[Issued | EvidenceError]:
+        """One transaction for a batch, written with a few multi-row INSERTs (no ORM unit of
+        work): the rows are the same as one-at-a-time issuance writes."""
         parsed: list[Evidence | EvidenceError] = []
         for item in chunk:
             try:
@@ -279,14 +291,13 @@ class Issuer:
             held: dict[int, set[str]] = {}
             for learner_id, milestone_id in live:
                 held.setdefault(learner_id, set()).add(milestone_id)
-            pending: list[tuple[Submission, Verdict, Learner]] = []
+            pending: list[tuple[dict[str, Any], Verdict, LearnerRef]] = []
             issuing: dict[tuple[int, str], int] = {}  # met in this batch → its pending index
             #: Per valid bundle: its answer, or ("new"|"same", index into pending).
             slots: list[Issued | tuple[str, int]] = []
             for evidence in valid:
                 learner = learners[evidence.learner.id]
                 key = (learner.id, evidence.milestone)
-                bundle = {k: v for k, v in evidence.raw.items() if k != "held"}
                 if key in issuing:  # the same achievement twice in one batch
                     slots.append(("same", issuing[key]))
                     continue
@@ -296,35 +307,46 @@ class Issuer:
                 if key in live:
                     slots.append(Issued(verdict, live[key], False, None))
                     continue
-                submission = Submission(
-                    learner_id=learner.id,
-                    milestone_id=evidence.milestone,
-                    bundle=bundle,
-                    bundle_digest=verdict.evidence_digest,
-                    rules_digest=verdict.rules_digest,
-                    status=verdict.status.value,
-                    verdict=verdict.to_dict(),
-                    created_at=now,
-                )
+                submission = {
+                    "learner_id": learner.id,
+                    "milestone_id": evidence.milestone,
+                    "bundle": {k: v for k, v in evidence.raw.items() if k != "held"},
+                    "bundle_digest": verdict.evidence_digest,
+                    "rules_digest": verdict.rules_digest,
+                    "status": verdict.status.value,
+                    "verdict": verdict.to_dict(),
+                    "created_at": now,
+                }
                 pending.append((submission, verdict, learner))
                 slots.append(("new", len(pending) - 1))
                 if verdict.met:  # later bundles in this batch see the milestone as held
                     held.setdefault(learner.id, set()).add(evidence.milestone)
                     issuing[key] = len(pending) - 1
-            session.add_all([submission for submission, _, _ in pending])
-            session.flush()
+            submission_ids = (
+                session.scalars(
+                    insert(Submission).returning(Submission.id, sort_by_parameter_order=True),
+                    [submission for submission, _, _ in pending],
+                ).all()
+                if pending
+                else []
+            )
             met = [n for n, (_, verdict, _) in enumerate(pending) if verdict.met]
             answers: dict[int, Issued] = {}
+            records: list[dict[str, Any]] = []
+            entries: list[dict[str, Any]] = []
             for n, (list_id, index) in zip(
                 met, statuslists.allocate_many(session, self, len(met), now), strict=True
             ):
-                submission, verdict, learner = pending[n]
-                record = self._signed(learner, submission.id, verdict, list_id, index, now)
-                session.add_all([record, issued_entry(record, learner, actor, now)])
-                answers[n] = Issued(verdict, record, True, submission.id)
-            for n, (submission, verdict, _) in enumerate(pending):
-                answers.setdefault(n, Issued(verdict, None, False, submission.id))
-            session.flush()
+                _, verdict, learner = pending[n]
+                values = self._signed(learner, submission_ids[n], verdict, list_id, index, now)
+                records.append(values)
+                entries.append(issued_entry(values, learner.external_id, actor, now))
+                answers[n] = Issued(verdict, Credential(**values), True, submission_ids[n])
+            if records:
+                session.execute(insert(Credential), records)
+                session.execute(insert(IssuanceLog), entries)
+            for n, (_, verdict, _) in enumerate(pending):
+                answers.setdefault(n, Issued(verdict, None, False, submission_ids[n]))
         resolved = iter(
             slot
             if isinstance(slot, Issued)
@@ -337,31 +359,37 @@ class Issuer:
 
     def _learners_for(
         self, session: Session, people: list[Mapping[str, str]], now: dt.datetime
-    ) -> dict[str, Learner]:
-        """Learner rows by external id, created (in one round trip) where missing."""
-        wanted = {p["id"]: p for p in people}
+    ) -> dict[str, LearnerRef]:
+        """Learners by external id, created where missing and updated where their name or email
+        changed: a statement each, whatever the number of people."""
+        wanted = {p["id"]: (p["name"], p["email"].strip().lower()) for p in people}
+        columns = (Learner.id, Learner.external_id, Learner.subject_id, Learner.name, Learner.email)
         found = {
-            lr.external_id: lr
-            for lr in session.scalars(select(Learner).where(Learner.external_id.in_(list(wanted))))
+            row.external_id: LearnerRef(*row)
+            for row in session.execute(
+                select(*columns).where(Learner.external_id.in_(list(wanted)))
+            )
         }
-        new = []
-        for external_id, person in wanted.items():
-            email = person["email"].strip().lower()
-            learner = found.get(external_id)
-            if learner is None:
-                learner = Learner(
-                    external_id=external_id,
-                    subject_id=f"urn:uuid:{uuid.uuid4()}",
-                    name=person["name"],
-                    email=email,
-                    created_at=now,
-                )
-                new.append(learner)
-                found[external_id] = learner
-            elif (learner.name, learner.email) != (person["name"], email):
-                learner.name, learner.email = person["name"], email
-        session.add_all(new)
-        session.flush()
+        new = [
+            {"external_id": external_id, "subject_id": f"urn:uuid:{uuid.uuid4()}",
+             "name": name, "email": email, "created_at": now}
+            for external_id, (name, email) in wanted.items()
+            if external_id not in found
+        ]  # fmt: skip
+        if new:
+            for row in session.execute(insert(Learner).returning(*columns), new):
+                found[row.external_id] = LearnerRef(*row)
+        changed = [
+            found[external_id]._replace(name=name, email=email)
+            for external_id, (name, email) in wanted.items()
+            if (found[external_id].name, found[external_id].email) != (name, email)
+        ]
+        if changed:
+            session.execute(
+                update(Learner),
+                [{"id": lr.id, "name": lr.name, "email": lr.email} for lr in changed],
+            )
+            found.update((lr.external_id, lr) for lr in changed)
         return found
 
     @staticmethod
@@ -436,7 +464,7 @@ class Issuer:
         self,
         session: Session,
         submission: Submission,
-        learner: Learner,
+        learner: Learner | LearnerRef,
         actor: str,
         now: dt.datetime,
     ) -> Issued:
@@ -454,8 +482,11 @@ class Issuer:
         existing = self._live(session, learner.id, verdict.milestone)
         if existing is not None:
             return Issued(verdict, existing, False, submission.id)
-        credential = self._new_credential(session, learner, submission, verdict, now)
-        session.add(issued_entry(credential, learner, actor, now))
+        status_list, index = statuslists.allocate(session, self, now)
+        values = self._signed(learner, submission.id, verdict, status_list.id, index, now)
+        credential = Credential(**values)
+        entry = IssuanceLog(**issued_entry(values, learner.external_id, actor, now))
+        session.add_all([credential, entry])
         session.flush()
         return Issued(verdict, credential, True, submission.id)
 
@@ -549,30 +580,16 @@ class Issuer:
             )
         ).one_or_none()
 
-    def _new_credential(
-        self,
-        session: Session,
-        learner: Learner,
-        submission: Submission,
-        verdict: Verdict,
-        now: dt.datetime,
-    ) -> Credential:
-        status_list, index = statuslists.allocate(session, self, now)
-        record = self._signed(learner, submission.id, verdict, status_list.id, index, now)
-        session.add(record)
-        session.flush()
-        return record
-
     def _signed(
         self,
-        learner: Learner,
+        learner: Learner | LearnerRef,
         submission_id: int | None,
         verdict: Verdict,
         list_id: str,
         index: int,
         now: dt.datetime,
-    ) -> Credential:
-        """Build, sign and self-check a credential; the (unsaved) row that records it."""
+    ) -> dict[str, Any]:
+        """Build, sign and self-check a credential; the values of the row that records it."""
         milestone = self.catalogue[verdict.milestone]
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         valid_until = (
@@ -593,18 +610,18 @@ class Issuer:
         )
         token, key = self._sign(credential | jwt_claims(credential))
         self._self_check(credential, token, key)
-        return Credential(
-            id=credential_id,
-            learner_id=learner.id,
-            milestone_id=milestone.id,
-            submission_id=submission_id,
-            jwt=token,
-            key_id=key.key_id,
-            status_list_id=list_id,
-            status_index=index,
-            issued_at=now.replace(microsecond=0),
-            valid_until=valid_until,
-        )
+        return {
+            "id": credential_id,
+            "learner_id": learner.id,
+            "milestone_id": milestone.id,
+            "submission_id": submission_id,
+            "jwt": token,
+            "key_id": key.key_id,
+            "status_list_id": list_id,
+            "status_index": index,
+            "issued_at": now.replace(microsecond=0),
+            "valid_until": valid_until,
+        }
 
     # -- reading and revoking ---------------------------------------------------------------
 
@@ -786,15 +803,20 @@ class Issuer:
         return self._found(StatusList, list_id, f"no status list {list_id!r}")
 
 
-def issued_entry(record: Credential, learner: Learner, actor: str, now: dt.datetime) -> IssuanceLog:
-    """The issuance log's line for a new credential."""
+def issued_entry(
+    credential: Mapping[str, Any], learner: str, actor: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The issuance log's line for a new credential (from the values of its row)."""
     detail = {
-        "milestone": record.milestone_id,
-        "learner": learner.external_id,
-        "submission": record.submission_id,
-        "key": record.key_id,
+        "milestone": credential["milestone_id"],
+        "learner": learner,
+        "submission": credential["submission_id"],
+        "key": credential["key_id"],
     }
-    return IssuanceLog(at=now, event="issued", actor=actor, credential_id=record.id, detail=detail)
+    return {
+        "at": now, "event": "issued", "actor": actor, "credential_id": credential["id"],
+        "detail": detail,
+    }  # fmt: skip
 
 
 def _urn(credential_id: str) -> str:
