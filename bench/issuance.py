@@ -30,23 +30,28 @@ def crypto_limit(samples: int = 2000) -> float:
     return best_of(3, both, samples)
 
 
-def measure(backend: str, count: int) -> dict[str, float]:
+def measure(backend: str, count: int, singles: int) -> dict[str, float]:
+    """``singles`` issued one at a time, then ``count`` in bulk: the whole run's rate and the
+    rates of its first and last tenths (the 1st and the ``count``-th credential)."""
     with throwaway_issuer(backend) as issuer:
-        bundles = [json.dumps(b).encode() for b in learner_bundles(count)]
-        for warm in learner_bundles(20, offset=10**6):
+        for warm in learner_bundles(20, offset=10**7):
             issuer.issue(warm)
+        single_bundles = [json.dumps(b).encode() for b in learner_bundles(singles, offset=10**6)]
+        single = rate(lambda: [issuer.issue(b, actor="bench") for b in single_bundles], singles)
+        bundles = [json.dumps(b).encode() for b in learner_bundles(count)]
         tenth = max(count // 10, 1)
-        single = rate(lambda: [issuer.issue(b, actor="bench") for b in bundles[:tenth]], tenth)
-        first = rate(lambda: issuer.issue_many(bundles[tenth : 2 * tenth], actor="bench"), tenth)
-        middle = bundles[2 * tenth : -tenth]
-        bulk = rate(lambda: issuer.issue_many(middle, actor="bench"), len(middle))
+        first = rate(lambda: issuer.issue_many(bundles[:tenth], actor="bench"), tenth)
+        middle = bundles[tenth:-tenth]
+        bulk_middle = rate(lambda: issuer.issue_many(middle, actor="bench"), len(middle))
         last = rate(lambda: issuer.issue_many(bundles[-tenth:], actor="bench"), tenth)
+        bulk = count / (tenth / first + len(middle) / bulk_middle + tenth / last)  # whole run
     return {"single": single, "first_tenth": first, "bulk": bulk, "last_tenth": last}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--count", type=int, default=100_000, help="issued in bulk")
+    parser.add_argument("--singles", type=int, default=500, help="issued one at a time")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     args = parser.parse_args()
     limit = crypto_limit()
@@ -54,7 +59,7 @@ def main() -> None:
         f"limit: one ES256 sign + one verify per credential = {limit:,.0f} credentials/s (one core)"
     )
     for backend in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-        figures = measure(backend, args.count)
+        figures = measure(backend, args.count, args.singles)
         print(
             f"{backend:<10} one at a time {figures['single']:,.0f}/s "
             f"({figures['single'] / limit:.1%} of the limit); in batches of 200, "
