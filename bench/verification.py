@@ -7,6 +7,12 @@ same signature, and PyJWT's own decode of the same token.
 from __future__ import annotations
 
 import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
 
 import jwt
 from common import best_of, learner_bundles, throwaway_issuer
@@ -31,6 +37,47 @@ def published_material(issuer, app, token: str) -> MappingFetcher:
             status_url: client.get(status_url.removeprefix(base)).get_data(),
         }
     )
+
+
+#: A process holding only the verifier: verifies every token it is given, then reports its peak
+#: resident memory (the issuer, the database and the benchmarks stay in the parent).
+LEAN_VERIFIER = """
+import base64, json, sys
+from verifier import State, Verifier
+from verifier.fetch import MappingFetcher
+from rss import peak_rss_mib
+data = json.load(open(sys.argv[1]))
+fetcher = MappingFetcher({u: base64.b64decode(b) for u, b in data["material"].items()})
+verifier = Verifier(fetcher)
+for _ in range(3):
+    assert all(verifier.verify(t).state is State.VERIFIED for t in data["tokens"])
+print(f"{peak_rss_mib():.0f}")
+"""
+
+
+def verifier_process_rss(count: int) -> float:
+    """Peak RSS (MiB) of a verifier-only process after verifying ``count`` distinct credentials
+    three times over."""
+    with throwaway_issuer() as issuer:
+        outcomes = issuer.issue_many(
+            [json.dumps(b).encode() for b in learner_bundles(count)], actor="bench"
+        )
+        tokens = [o.credential.jwt for o in outcomes]
+        app = create_app(issuer=issuer)
+        material = published_material(issuer, app, tokens[0]).documents
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
+        json.dump(
+            {"tokens": tokens,
+             "material": {u: base64.b64encode(b).decode() for u, b in material.items()}},
+            handle,
+        )  # fmt: skip
+        handle.flush()
+        done = subprocess.run(
+            [sys.executable, "-c", LEAN_VERIFIER, handle.name],
+            capture_output=True, text=True, check=True,
+            env=os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)},
+        )  # fmt: skip
+    return float(done.stdout.strip())
 
 
 def measure(alg: str, count: int) -> dict[str, float]:
@@ -82,6 +129,7 @@ def measure(alg: str, count: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--distinct", type=int, default=10_000, help="for the memory figure")
     args = parser.parse_args()
     for alg in ("ES256", "EdDSA", "RS256"):
         f = measure(alg, args.count)
@@ -96,6 +144,11 @@ def main() -> None:
                 f"{f['openbadgeslib']:,.0f}/s; Vouch is {f['ours'] / f['openbadgeslib']:.1f}x"
             )
     print(f"peak RSS of this process (issuer included, all runs): {peak_rss_mib():.0f} MiB")
+    distinct = args.distinct
+    print(
+        f"verifier-only process, {distinct:,} distinct credentials verified 3 times: "
+        f"peak RSS {verifier_process_rss(distinct):.0f} MiB"
+    )
 
 
 if __name__ == "__main__":
