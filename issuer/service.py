@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 from jwt import PyJWK
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,6 +95,43 @@ class Issued:
     submission_id: int | None
 
 
+@dataclass(frozen=True)
+class PublicView:
+    """What the public verify page needs of a credential, read in one statement."""
+
+    #: Not attached to any session (read-only: never add it to one).
+    credential: Credential
+    learner_name: str | None
+    #: The signed token of the credential's status list, as the database holds it now.
+    status_token: str
+
+
+#: The verify page's one statement: the credential, its learner's name and its status list's
+#: ETag (the token itself comes from :meth:`Issuer.status_token`'s cache when unchanged).
+_PUBLIC_VIEW = (
+    select(
+        Credential.id,
+        Credential.learner_id,
+        Credential.milestone_id,
+        Credential.jwt,
+        Credential.status_list_id,
+        Credential.status_index,
+        Credential.issued_at,
+        Credential.valid_until,
+        Credential.revoked_at,
+        Learner.name,
+        StatusList.etag,
+    )
+    .join(Learner, Learner.id == Credential.learner_id, isouter=True)
+    .join(StatusList, StatusList.id == Credential.status_list_id)
+    .where(Credential.id == bindparam("id"))
+)
+_STATUS_ETAG = select(StatusList.etag).where(StatusList.id == bindparam("id"))
+_STATUS_TOKEN = select(StatusList.jwt, StatusList.etag).where(StatusList.id == bindparam("id"))
+#: Status-list tokens kept per process (one list serves 131,072 credentials).
+STATUS_TOKENS_KEPT = 256
+
+
 class Issuer:
     """The issuer service; one per app or CLI invocation, built by :func:`issuer.build`."""
 
@@ -113,6 +150,8 @@ class Issuer:
         self.clock = clock
         self.did = did_web(settings.public_url)
         self.profile = IssuerProfile(self.did, settings.issuer_name, settings.public_url)
+        #: list id → (ETag, token) of the last token read; see :meth:`status_token`.
+        self._status_tokens: dict[str, tuple[str, str]] = {}
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -801,6 +840,51 @@ class Issuer:
         if not list_id.isalnum() or len(list_id) > 32:
             raise NotFoundError(f"no status list {list_id[:40]!r}")
         return self._found(StatusList, list_id, f"no status list {list_id!r}")
+
+    def status_token(self, list_id: str, etag: str | None = None) -> str:
+        """The status list's signed token as the database holds it now.
+
+        The ETag (a digest of the token, rewritten with it in the same transaction) is read on
+        every call, or given by a caller who has just read it; the token itself is read again
+        only when the ETag differs from the one it was kept under. So a revocation is seen by
+        the very next call, in every process, and an unchanged list is not re-read.
+        """
+        if not list_id.isalnum() or len(list_id) > 32:
+            raise NotFoundError(f"no status list {list_id[:40]!r}")
+        if etag is None:
+            found = self.db.row(_STATUS_ETAG, {"id": list_id})
+            if found is None:
+                raise NotFoundError(f"no status list {list_id!r}")
+            etag = found.etag
+        kept = self._status_tokens.get(list_id)
+        if kept is not None and kept[0] == etag:
+            return kept[1]
+        row = self.db.row(_STATUS_TOKEN, {"id": list_id})
+        if row is None:
+            raise NotFoundError(f"no status list {list_id!r}")
+        if len(self._status_tokens) >= STATUS_TOKENS_KEPT:
+            self._status_tokens.clear()
+        self._status_tokens[list_id] = (row.etag, row.jwt)
+        return row.jwt
+
+    def public_view(self, credential_id: str) -> PublicView:
+        """The credential, its learner's name and its status list's current token: one
+        statement (and a second only when the status list changed since it was last read)."""
+        row = self.db.row(_PUBLIC_VIEW, {"id": _urn(credential_id)})
+        if row is None:
+            raise NotFoundError(f"no credential {credential_id!r}")
+        record = Credential(
+            id=row.id,
+            learner_id=row.learner_id,
+            milestone_id=row.milestone_id,
+            jwt=row.jwt,
+            status_list_id=row.status_list_id,
+            status_index=row.status_index,
+            issued_at=row.issued_at,
+            valid_until=row.valid_until,
+            revoked_at=row.revoked_at,
+        )
+        return PublicView(record, row.name, self.status_token(row.status_list_id, row.etag))
 
 
 def issued_entry(

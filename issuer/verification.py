@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from issuer.config import Settings
 from issuer.local_fetcher import IssuerFetcher
 from issuer.publication import did_web
@@ -31,3 +33,12 @@ def local_verifier(issuer: Issuer) -> Verifier:
     """The verifier inside the issuer: its own material is read in-process, not over HTTP."""
     settings = issuer.settings
     return Verifier(IssuerFetcher(issuer, network_fetcher(settings)), verifier_options(settings))
+
+
+def knowing(local: Verifier, known: Mapping[str, bytes]) -> Verifier:
+    """``local`` for one verification, with material the caller has just read from the
+    database (``known``: URL → bytes) instead of reading it again; ``local`` itself when its
+    fetcher is not the issuer's own (a test's or a deployment's replacement)."""
+    if not isinstance(local.fetcher, IssuerFetcher):
+        return local
+    return Verifier(local.fetcher.knowing(known), local.options, pdf_reader=local.pdf_reader)

@@ -7,14 +7,14 @@ when a reader upgrades to a writer. PostgreSQL is used as it comes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Row, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db.models import Base as Base
@@ -66,6 +66,16 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self._read.begin() as session:
             yield session
+
+    def row(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Row | None:
+        """The first row of one read-only statement, without an ORM session.
+
+        A single SELECT sees one consistent snapshot by itself, so the public read paths (the
+        verify page, the status lists) need no session around it: one statement, one pooled
+        connection, a fraction of a session's bookkeeping.
+        """
+        with self.engine.connect() as connection:
+            return connection.execute(statement, parameters).first()
 
     def upgrade(self) -> None:
         """Apply every migration up to head (safe to re-run)."""

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from issuer.errors import NotFoundError
+from issuer.verification import knowing
 from issuer.web.public import issuer
 from verifier.vc import achievement
 from verifier.web import page_context, verifier
@@ -20,11 +21,14 @@ def verify_credential(credential_id: str) -> Any:
     service = issuer()
     page_url = service.verify_url(credential_id)
     try:
-        record = service.credential(credential_id)
+        view = service.public_view(credential_id)
     except NotFoundError:
         return render_template("verify/result.html", **page_context(None, page_url=page_url)), 404
-    result = verifier().verify(record.jwt)
-    name = service.learner_name(record.learner_id)
+    record, name = view.credential, view.learner_name
+    # The status list read with the credential (same statement, so just as current) is the one
+    # the verifier checks: no second read of it.
+    status_url = service.status_list_url(record.status_list_id)
+    result = knowing(verifier(), {status_url: view.status_token.encode()}).verify(record.jwt)
     share = service.sharing(record)
     context = page_context(
         result, learner_name=name, page_url=page_url, image_url=share["badge_png"]
