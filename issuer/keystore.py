@@ -21,7 +21,6 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -261,15 +260,23 @@ class KeyStore:
         ring["keys"].append(_entry(info))
         ring["current"] = info.key_id
         self._save_ring(ring)
-        self.__dict__.pop("signing_key", None)
         return info
 
     # -- secrets ----------------------------------------------------------------------
 
-    @cached_property
+    def signer(self) -> tuple[KeyInfo, PrivateKey]:
+        """The current key and its private key, from one reading of the ring: a rotation by
+        another process is picked up whole. Each private key is decrypted once per process."""
+        key = self.current()
+        decrypted = self.__dict__.setdefault("_decrypted", {})
+        if key.key_id not in decrypted:
+            decrypted[key.key_id] = self.private_key(key.key_id)
+        return key, decrypted[key.key_id]
+
+    @property
     def signing_key(self) -> PrivateKey:
-        """The current private key, decrypted once per process."""
-        return self.private_key(self.current().key_id)
+        """The current private key."""
+        return self.signer()[1]
 
     def private_key(self, key_id: str) -> PrivateKey:
         path = self.path / f"{key_id}.pem"

@@ -200,8 +200,8 @@ class Issuer:
 
     def _sign(self, payload: dict[str, Any]) -> tuple[str, KeyInfo]:
         """The compact JWS of ``payload`` and the key that signed it (the current one)."""
-        key = self.keys.current()
-        return sign(payload, self.keys.signing_key, key.alg, kid(self.did, key)), key
+        key, private_key = self.keys.signer()
+        return sign(payload, private_key, key.alg, kid(self.did, key)), key
 
     def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
         url = self.status_list_url(list_id)

@@ -177,6 +177,22 @@ def test_key_rotation_old_credentials_still_verify(issuer):
     assert read_compact(new.jwt)[0]["alg"] == "EdDSA"
 
 
+def test_rotation_by_another_process_is_picked_up_whole(issuer):
+    """Found in review: the private key was cached once per process while the key id was
+    re-read from the ring, so after `vouch keys rotate` in another process every issuance
+    signed with the old key under the new kid and failed its self-check."""
+    from issuer.keystore import KeyStore
+
+    old = issuer.issue(M1).credential  # this process has now decrypted the current key
+    elsewhere = KeyStore(issuer.keys.path, issuer.keys._passphrase)  # e.g. the CLI
+    rotated = elsewhere.rotate(issuer.settings.issuer_name, "EdDSA")
+    issuer.sync()
+    new = issuer.issue(M2).credential
+    assert old.key_id != rotated.key_id
+    assert new.key_id == rotated.key_id
+    verify_with_jwks(issuer, new.jwt)
+
+
 def test_concurrent_issuance_gives_one_credential(make_issuer):
     issuer = make_issuer()
     barrier = threading.Barrier(8)
