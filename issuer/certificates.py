@@ -8,20 +8,22 @@ once per credential and drawn again only when the template or the credential cha
 
 Where the time goes, and what this module does about it (``bench/certificates.py`` measures it):
 
-* **QR code**: the code is drawn as the outlines of its dark areas, one closed path per area,
-  instead of one square per module: WeasyPrint parses SVG paths in Python, so ~45 subpaths
-  draw several times faster than ~600 squares (and no seams show between modules).
+* **QR code** (``issuer/qr.py``): the mask is chosen from one layout of the data instead of
+  eight, and the code is drawn as the outlines of its dark areas instead of one square per
+  module, which WeasyPrint's SVG path parser draws several times faster.
 * **Layout**: :meth:`CertificateRenderer.render_many` lays out a batch of certificates as the
-  pages of one document (one HTML parse, one style cascade, shared text-layout caches) and
-  writes each page as its own PDF with its own metadata and attachment.
+  pages of one document and writes each page as its own PDF with its own metadata and
+  attachment. That spares a little per page (one HTML parse and cascade per batch); layout
+  itself is WeasyPrint's per-page work and stays the largest cost.
 * **Signing**: pyHanko builds its CMS container with asn1crypto, re-encoding the certificate
   and the attributes for every document, and by default builds a throwaway container first to
   size the signature's placeholder. ``issuer.pdf_signing.TemplateSigner`` lets pyHanko build
   the container once; after that only the document digest and the signature value change, so
   they are spliced into the pre-encoded DER. The placeholder size is computed once.
 * **Bulk**: :meth:`CertificateRenderer.certificates_many` spreads batches over worker
-  processes (forked, so the key store is inherited in memory: no key or passphrase crosses a
-  pipe or touches a file; each worker builds its own renderer and signer).
+  processes. They are forked from a warmed-up renderer, so they inherit its fonts, stylesheet
+  and signer in memory (no key or passphrase crosses a pipe or touches a file), and freeze
+  what they inherit out of the garbage collector's sight.
 """
 
 from __future__ import annotations
@@ -44,10 +46,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import qrcode
-from markupsafe import Markup
-
 from criteria import Milestone
+from issuer.qr import qr_svg
 from templates import TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -59,9 +59,9 @@ ATTACHMENT_NAME = "credential.jwt"
 SIGNATURE_FIELD = "VouchIssuerSignature"
 #: Bump when the rendering code (not the template) changes the output.
 RENDERER_VERSION = "2"
-#: Certificates laid out together as one document. Beyond a few dozen pages the layout saves
-#: nothing more per page and only holds more pages in memory.
-BATCH = 16
+#: Certificates laid out together as one document. Larger batches save little more layout per
+#: page (most of it is per page anyway) and share the work less evenly between processes.
+BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -90,74 +90,6 @@ def name_size(name: str) -> str:
     if length <= 90:
         return "size-s"
     return "size-xs"
-
-
-def qr_outline(modules: Sequence[Sequence[bool | None]], offset: int = 0) -> str:
-    """SVG path data tracing the outline of every dark area of a module matrix.
-
-    Every boundary edge of a dark module runs with the dark side on its right; edges are
-    chained into closed loops and straight runs merged. Holes come out wound the other way,
-    so the default non-zero fill leaves them empty.
-    """
-    size = len(modules)
-
-    def dark(x: int, y: int) -> bool:
-        return 0 <= x < size and 0 <= y < size and bool(modules[y][x])
-
-    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for y in range(size):
-        for x in range(size):
-            if not modules[y][x]:
-                continue
-            if not dark(x, y - 1):
-                edges.setdefault((x, y), []).append((x + 1, y))
-            if not dark(x + 1, y):
-                edges.setdefault((x + 1, y), []).append((x + 1, y + 1))
-            if not dark(x, y + 1):
-                edges.setdefault((x + 1, y + 1), []).append((x, y + 1))
-            if not dark(x - 1, y):
-                edges.setdefault((x, y + 1), []).append((x, y))
-    parts: list[str] = []
-    for start in sorted(edges, key=lambda v: (v[1], v[0])):
-        if start not in edges:
-            continue  # already on a traced loop
-        loop = [start]
-        while True:
-            ends = edges[loop[-1]]
-            end = ends.pop()
-            if not ends:
-                del edges[loop[-1]]
-            if end == start:
-                break
-            loop.append(end)
-        # keep the corners only
-        corners = [
-            point
-            for before, point, after in zip(
-                loop[-1:] + loop[:-1], loop, loop[1:] + loop[:1], strict=True
-            )
-            if not (before[0] == point[0] == after[0] or before[1] == point[1] == after[1])
-        ]
-        path = [f"M{corners[0][0] + offset} {corners[0][1] + offset}"]
-        for here, there in itertools.pairwise(corners):
-            path.append(
-                f"h{there[0] - here[0]}" if here[1] == there[1] else f"v{there[1] - here[1]}"
-            )
-        parts.append("".join(path) + "z")
-    return "".join(parts)
-
-
-def qr_svg(url: str) -> Markup:
-    """The verify URL as a vector QR code (error correction M: survives 15% damage)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
-    code.add_data(url)
-    code.make(fit=True)
-    side = code.modules_count + 2 * code.border
-    path = qr_outline(code.modules, code.border)
-    return Markup(  # noqa: S704 - numbers and letters generated from the module matrix
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}">'
-        f'<path d="{path}" fill="#000"/></svg>'
-    )
 
 
 def document_metadata(data: CertificateData) -> Any:
@@ -395,7 +327,7 @@ class CertificateRenderer:
         if processes > 1 and not _single_threaded():
             log.warning("rendering certificates in one process: forking a threaded process")
             processes = 1
-        window = batch_size * processes * 4
+        window = batch_size * processes * 8
         with ExitStack() as stack:
             pool: ProcessPoolExecutor | None = None
             for chunk in _chunks(datas, window):
@@ -423,6 +355,8 @@ class CertificateRenderer:
     def _render_missing(
         self, datas: list[CertificateData], pool: ProcessPoolExecutor | None, batch_size: int
     ) -> list[bytes]:
+        if not datas:
+            return []
         if pool is None:
             with self._lock:  # WeasyPrint's font configuration is not thread-safe
                 return self.render_many(datas, batch_size)
