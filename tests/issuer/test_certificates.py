@@ -29,7 +29,13 @@ from pypdf.generic import BooleanObject
 
 from criteria import load_catalogue
 from issuer.app import create_app
-from issuer.certificates import CERTIFICATE_DIR, AssetFetcher, CertificateRenderer
+from issuer.certificates import (
+    BATCH,
+    CERTIFICATE_DIR,
+    AssetFetcher,
+    CertificateRenderer,
+    _single_threaded,
+)
 from issuer.config import Settings
 from issuer.db import Database
 from issuer.keystore import KeyStore
@@ -62,6 +68,8 @@ INTERNATIONAL_NAMES = {
     "宮崎駿": "Droid-Sans-Fallback",
 }
 LONG_NAME = ("Maximiliana Theodora Wilhelmina " * 4)[:119] + "Z"
+#: How a certificate can be rendered: alone, in a batch in this process, in a pool of workers.
+PATHS = ["single", "bulk", "pool"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -184,13 +192,36 @@ def assert_pdf_verified(result) -> None:
 # -- fixtures -----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """Two credentials of one issuer and their PDFs, rendered once for the whole module."""
+def certificate_pdfs(issuer: Issuer, records: list, path: str) -> list[bytes]:
+    """The records' PDFs through one of the rendering paths.
+
+    ``single``: ``certificate_pdf``, one certificate at a time. ``bulk``: ``certificates_many``,
+    the records laid out as one document (every certificate after the first is a later page of
+    it). ``pool``: ``certificates_many`` over two forked worker processes, one certificate per
+    batch. The bulk paths fill the cache, so the routes serve the same files.
+    """
+    if path == "single":
+        return [issuer.certificate_pdf(record) for record in records]
+    datas = [issuer.certificate_data(record) for record in records]
+    if path == "bulk":
+        pairs = issuer.certificates.certificates_many(datas)
+    else:
+        if not _single_threaded():
+            pytest.skip("this process has threads: certificates_many would not fork")
+        pairs = issuer.certificates.certificates_many(datas, processes=2, batch_size=1)
+    pdfs = [pdf for _, pdf in pairs]
+    assert len(pdfs) == len(records)
+    return pdfs
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def world(request, tmp_path_factory):
+    """Two credentials of one issuer and their PDFs, rendered once per rendering path."""
     issuer = build_issuer(tmp_path_factory.mktemp("certificates"))
     app = create_app(issuer=issuer)
     first = issue(issuer, "Ada Lovelace")
     second = issue(issuer, "Grace Hopper")
+    pdf, other_pdf = certificate_pdfs(issuer, [first, second], request.param)
     yield SimpleNamespace(
         issuer=issuer,
         app=app,
@@ -198,8 +229,9 @@ def world(tmp_path_factory):
         verifier=Verifier(WsgiFetcher(app, PUBLIC_URL), verifier_options(issuer.settings)),
         record=first,
         other=second,
-        pdf=issuer.certificate_pdf(first),
-        other_pdf=issuer.certificate_pdf(second),
+        pdf=pdf,
+        other_pdf=other_pdf,
+        path=request.param,
     )
     issuer.db.dispose()
 
@@ -448,11 +480,11 @@ def test_asset_fetcher_serves_the_template_folder():
 
 @pytest.fixture(scope="module")
 def international(world):
-    """One certificate per international name, rendered once."""
-    pdfs = {}
-    for name in INTERNATIONAL_NAMES:
-        pdfs[name] = world.issuer.certificate_pdf(issue(world.issuer, name))
-    return pdfs
+    """One certificate per international name, rendered once through the world's path (in
+    bulk: every script in one batch, so each page must get its own fonts)."""
+    records = [issue(world.issuer, name) for name in INTERNATIONAL_NAMES]
+    pdfs = certificate_pdfs(world.issuer, records, world.path)
+    return dict(zip(INTERNATIONAL_NAMES, pdfs, strict=True))
 
 
 @pytest.mark.parametrize("name", list(INTERNATIONAL_NAMES))
@@ -561,3 +593,244 @@ def test_cli_certificate_of_an_unknown_credential_exits_1(cli):
     result = cli.vouch("certificate", UNKNOWN_UUID, "-o", str(output))
     assert result.exit_code == 1
     assert not output.exists()
+
+
+# -- the bulk path --------------------------------------------------------------------------------
+
+
+def page_texts(pdfs: list[bytes], tmp_path: Path) -> list[str]:
+    return [compact(pdf_text(pdf, tmp_path)) for pdf in pdfs]
+
+
+def test_a_batch_gives_one_standalone_page_per_certificate(world, tmp_path):
+    names = ["Batch First", LONG_NAME, "李白", "محمد بن موسى الخوارزمي", "Batch Last"]
+    records = [issue(world.issuer, name) for name in names]
+    datas = [world.issuer.certificate_data(record) for record in records]
+    pdfs = world.issuer.certificates.render_many(datas)
+    assert len(pdfs) == len(names)
+    texts = page_texts(pdfs, tmp_path)
+    for index, (record, pdf, text) in enumerate(zip(records, pdfs, texts, strict=True)):
+        assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+        assert attachment(pdf).decode() == record.jwt
+        assert PdfReader(io.BytesIO(pdf)).metadata["/vouchcredentialid"] == record.id
+        assert compact(record.id) in text
+        others = [r.id for n, r in enumerate(records) if n != index]
+        assert not any(compact(other) in text for other in others)  # no other page leaked in
+        _, status = validate_with_pyhanko(pdf, world.issuer)
+        assert status.bottom_line
+
+
+def test_render_many_in_batches_of_one_matches_one_batch(world, tmp_path):
+    datas = [world.issuer.certificate_data(r) for r in (world.record, world.other)]
+    renderer = world.issuer.certificates
+    together = renderer.render_many(datas)
+    apart = renderer.render_many(datas, batch_size=1)
+    assert page_texts(together, tmp_path) == page_texts(apart, tmp_path)
+    for one, other in zip(together, apart, strict=True):
+        assert PdfReader(io.BytesIO(one)).metadata == PdfReader(io.BytesIO(other)).metadata
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """The credential ids of every batch CertificateRenderer.render_many rendered."""
+    calls: list[list[str]] = []
+    original = CertificateRenderer.render_many
+
+    def counting(self, datas, batch_size=BATCH):
+        calls.append([data.credential_id for data in datas])
+        return original(self, datas, batch_size)
+
+    monkeypatch.setattr(CertificateRenderer, "render_many", counting)
+    return calls
+
+
+def test_certificates_many_renders_only_the_misses_and_keeps_the_order(world, batches):
+    cached = [issue(world.issuer, f"Cached {n}") for n in range(2)]
+    fresh = [issue(world.issuer, f"Fresh {n}") for n in range(2)]
+    for record in cached:
+        world.issuer.certificate_pdf(record)
+    batches.clear()
+    order = [fresh[0], cached[0], fresh[1], cached[1]]
+    datas = [world.issuer.certificate_data(record) for record in order]
+    out = list(world.issuer.certificates.certificates_many(datas))
+    assert [data.credential_id for data, _ in out] == [record.id for record in order]
+    assert batches == [[fresh[0].id, fresh[1].id]]
+    for record, (_, pdf) in zip(order, out, strict=True):
+        assert attachment(pdf).decode() == record.jwt
+        assert world.issuer.certificate_pdf(record) == pdf  # stored: now served from the cache
+    assert batches == [[fresh[0].id, fresh[1].id]]
+    again = list(world.issuer.certificates.certificates_many(datas))
+    assert batches == [[fresh[0].id, fresh[1].id]]  # nothing rendered the second time
+    assert [pdf for _, pdf in again] == [pdf for _, pdf in out]
+
+
+def test_certificates_many_with_nothing_to_do():
+    renderer = CertificateRenderer(SimpleNamespace(), Path("/nonexistent"))
+    assert list(renderer.certificates_many([], processes=2)) == []
+
+
+# -- the signature container ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alg", ["ES256", "RS256", "EdDSA"])
+def test_template_containers_are_the_ones_pyhanko_builds(tmp_path, alg):
+    """Spliced containers equal pyHanko's own (byte for byte where the signature is
+    deterministic, RSA PKCS#1 v1.5 and Ed25519; ECDSA up to its random signature value)."""
+    import asyncio
+    import hashlib
+
+    from asn1crypto import cms
+    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    keys = KeyStore(tmp_path / "keys", PASSPHRASE)
+    keys.init(ISSUER_NAME, alg)
+    signer = CertificateRenderer(keys, tmp_path / "cache").signer
+    md = "sha512" if alg == "EdDSA" else "sha256"
+    assert signer.container_size(md)
+    for n in range(3):
+        digest = hashlib.new(md, f"document {n}".encode()).digest()
+        args = (digest, md)
+        kwargs = {"use_pades": True, "signed_attr_settings": PdfCMSSignedAttributes()}
+        ours = asyncio.run(signer.async_sign(*args, **kwargs)).dump()
+        theirs = asyncio.run(SimpleSigner.async_sign(signer, *args, **kwargs)).dump()
+        if alg == "ES256":
+            mine, reference = cms.ContentInfo.load(ours), cms.ContentInfo.load(theirs)
+            for container in (mine, reference):
+                container["content"]["signer_infos"][0]["signature"] = b""
+            assert mine.dump(force=True) == reference.dump(force=True)
+        else:
+            assert ours == theirs
+
+
+def test_anything_but_a_plain_pades_container_is_left_to_pyhanko(tmp_path):
+    """A signing time (non-PAdES) changes per signature: pyHanko builds that container."""
+    import asyncio
+    import datetime as dt
+    import hashlib
+
+    from asn1crypto import cms
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
+    keys = KeyStore(tmp_path / "keys", PASSPHRASE)
+    keys.init(ISSUER_NAME, "ES256")
+    signer = CertificateRenderer(keys, tmp_path / "cache").signer
+    when = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    built = asyncio.run(
+        signer.async_sign(
+            hashlib.sha256(b"x").digest(),
+            "sha256",
+            signed_attr_settings=PdfCMSSignedAttributes(signing_time=when),
+        )
+    )
+    attrs = cms.ContentInfo.load(built.dump())["content"]["signer_infos"][0]["signed_attrs"]
+    times = [a["values"][0].native for a in attrs if a["type"].native == "signing_time"]
+    assert times == [when]
+
+
+# -- CLI: vouch certificates ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bulk_cli(tmp_path_factory):
+    """A fresh instance with three foundation-mastery credentials, the second one revoked."""
+    import json
+
+    from click.testing import CliRunner
+
+    from issuer.cli import main
+
+    root = tmp_path_factory.mktemp("bulk-cli")
+    env = {
+        "VOUCH_INSTANCE_PATH": str(root / "instance"),
+        "VOUCH_KEYS_DIR": str(root / "keys"),
+        "VOUCH_KEY_PASSPHRASE": "bulk-cli-passphrase-1d4e",
+        "VOUCH_PUBLIC_URL": PUBLIC_URL,
+        "VOUCH_ENV": None,
+        "VOUCH_DATABASE_URL": None,
+        "VOUCH_ISSUER_NAME": None,
+        "VOUCH_ADMIN_TOKEN": None,
+    }
+    runner = CliRunner()
+
+    def vouch(*args):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    assert vouch("init").exit_code == 0
+    example = json.loads((EXAMPLES / "foundation-mastery.json").read_text())
+    ids = []
+    for n in range(3):
+        bundle = example | {
+            "learner": {"id": f"bulk-{n}", "name": f"Bulk {n}", "email": f"bulk{n}@example.org"}
+        }
+        path = root / f"bundle-{n}.json"
+        path.write_text(json.dumps(bundle))
+        issued = vouch("issue", str(path), "--json")
+        assert issued.exit_code == 0, issued.output
+        ids.append(json.loads(issued.output)["id"])
+    assert vouch("revoke", ids[1], "--reason", "test").exit_code == 0
+    return SimpleNamespace(vouch=vouch, root=root, live=[ids[0], ids[2]], revoked=ids[1])
+
+
+def written(folder: Path) -> set[str]:
+    return {path.name for path in folder.iterdir()}
+
+
+def pdf_name(credential_id: str) -> str:
+    return f"{credential_id.removeprefix('urn:uuid:')}.pdf"
+
+
+@pytest.mark.parametrize("selection", [["--all"], ["--milestone", "foundation-mastery"]])
+def test_cli_certificates_writes_every_live_credential(bulk_cli, selection, tmp_path):
+    folder = tmp_path / "out" / "certificates"  # created, parents too
+    result = bulk_cli.vouch("certificates", *selection, "-o", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 certificates" in result.output
+    assert written(folder) == {pdf_name(i) for i in bulk_cli.live}  # not the revoked one
+    for credential_id in bulk_cli.live:
+        pdf = (folder / pdf_name(credential_id)).read_bytes()
+        assert PdfReader(io.BytesIO(pdf)).metadata["/vouchcredentialid"] == credential_id
+        assert attachment(pdf).decode().count(".") == 2  # a JWT
+
+
+def test_cli_certificates_again_rewrites_the_same_files_from_the_cache(bulk_cli, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert bulk_cli.vouch("certificates", "--all", "-o", str(first)).exit_code == 0
+    assert bulk_cli.vouch("certificates", "--all", "-j", "2", "-o", str(second)).exit_code == 0
+    for name in written(first):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_cli_certificates_of_a_milestone_without_credentials_writes_none(bulk_cli, tmp_path):
+    result = bulk_cli.vouch(
+        "certificates", "--milestone", "implementation-proficiency", "-o", str(tmp_path / "o")
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 0 certificates" in result.output
+    assert written(tmp_path / "o") == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "choose the credentials"),
+        (["--all", "--milestone", "foundation-mastery"], "choose the credentials"),
+        (["--milestone", "no-such-milestone"], "no milestone 'no-such-milestone'"),
+        (["--all", "-j", "0"], "-j"),
+    ],
+    ids=["no-selection", "both", "unknown-milestone", "zero-jobs"],
+)
+def test_cli_certificates_bad_selection_exits_2(bulk_cli, tmp_path, args, message):
+    folder = tmp_path / "out"
+    result = bulk_cli.vouch("certificates", *args, "-o", str(folder))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not folder.exists()
+
+
+def test_cli_certificates_into_a_file_exits_1(bulk_cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = bulk_cli.vouch("certificates", "--all", "-o", str(blocker / "sub"))
+    assert result.exit_code == 1
+    assert "cannot create" in result.output
