@@ -198,9 +198,12 @@ class Issuer:
 
     # -- signing --------------------------------------------------------------------------
 
-    def _sign(self, payload: dict[str, Any]) -> tuple[str, KeyInfo]:
-        """The compact JWS of ``payload`` and the key that signed it (the current one)."""
-        key, private_key = self.keys.signer()
+    def _sign(
+        self, payload: dict[str, Any], signer: tuple[KeyInfo, Any] | None = None
+    ) -> tuple[str, KeyInfo]:
+        """The compact JWS of ``payload`` and the key that signed it (by default the current
+        one; a batch passes the key it read once)."""
+        key, private_key = signer or self.keys.signer()
         return sign(payload, private_key, key.alg, kid(self.did, key)), key
 
     def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
@@ -361,11 +364,17 @@ class Issuer:
                 if verdict.met:  # later bundles in this batch see the milestone as held
                     held.setdefault(learner.id, set()).add(evidence.milestone)
                     issuing[key] = len(pending) - 1
+            # Core statements on the session's connection: multi-row INSERTs, no ORM bookkeeping
+            connection = session.connection()
             submission_ids = (
-                session.scalars(
-                    insert(Submission).returning(Submission.id, sort_by_parameter_order=True),
+                connection.execute(
+                    insert(Submission.__table__).returning(
+                        Submission.__table__.c.id, sort_by_parameter_order=True
+                    ),
                     [submission for submission, _, _ in pending],
-                ).all()
+                )
+                .scalars()
+                .all()
                 if pending
                 else []
             )
@@ -373,17 +382,20 @@ class Issuer:
             answers: dict[int, Issued] = {}
             records: list[dict[str, Any]] = []
             entries: list[dict[str, Any]] = []
+            signer = self.keys.signer()
             for n, (list_id, index) in zip(
                 met, statuslists.allocate_many(session, self, len(met), now), strict=True
             ):
                 _, verdict, learner = pending[n]
-                values = self._signed(learner, submission_ids[n], verdict, list_id, index, now)
+                values = self._signed(
+                    learner, submission_ids[n], verdict, list_id, index, now, signer
+                )
                 records.append(values)
                 entries.append(issued_entry(values, learner.external_id, actor, now))
                 answers[n] = Issued(verdict, Credential(**values), True, submission_ids[n])
             if records:
-                session.execute(insert(Credential), records)
-                session.execute(insert(IssuanceLog), entries)
+                connection.execute(insert(Credential.__table__), records)
+                connection.execute(insert(IssuanceLog.__table__), entries)
             for n, (_, verdict, _) in enumerate(pending):
                 answers.setdefault(n, Issued(verdict, None, False, submission_ids[n]))
         resolved = iter(
@@ -627,6 +639,7 @@ class Issuer:
         list_id: str,
         index: int,
         now: dt.datetime,
+        signer: tuple[KeyInfo, Any] | None = None,
     ) -> dict[str, Any]:
         """Build, sign and self-check a credential; the values of the row that records it."""
         milestone = self.catalogue[verdict.milestone]
@@ -647,7 +660,7 @@ class Issuer:
             valid_from=now,
             valid_until=valid_until,
         )
-        token, key = self._sign(credential | jwt_claims(credential))
+        token, key = self._sign(credential | jwt_claims(credential), signer)
         self._self_check(credential, token, key)
         return {
             "id": credential_id,
