@@ -377,10 +377,11 @@ def _chunks(items: Iterable[CertificateData], size: int) -> Iterator[list[Certif
 
 
 def _single_threaded() -> bool:
-    try:
-        return len(os.listdir("/proc/self/task")) == 1  # native threads too (Linux)
-    except OSError:
-        return threading.active_count() == 1
+    """True if no other Python thread runs (forking then copies no lock another thread holds).
+
+    WeasyPrint, Pango and fontconfig start no threads of their own while rendering.
+    """
+    return threading.active_count() == 1
 
 
 #: The renderer of a worker process (see CertificateRenderer._render_batches).
