@@ -7,14 +7,18 @@ when a reader upgrades to a writer. PostgreSQL is used as it comes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Executable, Row, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy.engine import Compiled, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db.models import Base as Base
@@ -46,6 +50,21 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    compiled: Compiled
+    row: type[tuple[Any, ...]]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @property
+    def sql(self) -> str:
+        return self.compiled.string
+
+
+def _wrapped(exc: Exception, sql: str, arguments: Any, dialect: Dialect) -> DBAPIError:
+    return DBAPIError.instance(sql, arguments, exc, dialect.loaded_dbapi.Error, dialect=dialect)
+
+
 class Database:
     """An engine with its session factories; ``write()`` and ``read()`` give transactions."""
 
@@ -55,6 +74,8 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )
+        #: statement → its compiled form, for :meth:`row`.
+        self._prepared: dict[Select[Any], _Prepared] = {}
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -67,15 +88,56 @@ class Database:
         with self._read.begin() as session:
             yield session
 
-    def row(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Row | None:
-        """The first row of one read-only statement, without an ORM session.
+    def row(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Any:
+        """The first row of one read-only SELECT (a named tuple of its columns), or None.
 
         A single SELECT sees one consistent snapshot by itself, so the public read paths (the
-        verify page, the status lists) need no session around it: one statement, one pooled
-        connection, a fraction of a session's bookkeeping.
+        verify page, the status lists) run it on a pooled driver connection with no session and
+        no transaction of their own: no ORM bookkeeping, no BEGIN or ROLLBACK statement from
+        SQLAlchemy. The statement is compiled once; its columns' result types (UTC datetimes)
+        still apply. Parameters go to the driver as they are (strings and numbers). Driver
+        errors come out as SQLAlchemy's, as from a session (so an unreachable database is 503).
         """
-        with self.engine.connect() as connection:
-            return connection.execute(statement, parameters).first()
+        prepared = self._prepared.get(statement) or self._prepare(statement)
+        values = prepared.compiled.construct_params(parameters)
+        arguments = (
+            tuple(values[name] for name in prepared.compiled.positiontup or ())
+            if prepared.compiled.positional
+            else values
+        )
+        dialect = self.engine.dialect
+        try:
+            connection = self.engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(exc, prepared.sql, arguments, dialect) from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.sql, arguments)
+                found = cursor.fetchone()
+            finally:
+                cursor.close()
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, connection.dbapi_connection, None):
+                connection.invalidate(exc)
+            raise _wrapped(exc, prepared.sql, arguments, dialect) from exc
+        finally:
+            connection.close()  # back to the pool (which resets it)
+        if found is None:
+            return None
+        processors = zip(prepared.processors, found, strict=True)
+        return prepared.row(*(value if p is None else p(value) for p, value in processors))
+
+    def _prepare(self, statement: Select[Any]) -> _Prepared:
+        dialect = self.engine.dialect
+        columns = list(statement.selected_columns)
+        prepared = _Prepared(
+            statement.compile(dialect=dialect),
+            namedtuple("Row", [c.key for c in columns]),  # type: ignore[misc]
+            tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns),
+        )
+        self._prepared[statement] = prepared
+        return prepared
 
     def upgrade(self) -> None:
         """Apply every migration up to head (safe to re-run)."""

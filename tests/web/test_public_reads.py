@@ -10,6 +10,7 @@ import pytest
 
 from criteria import load_catalogue
 from issuer.app import create_app
+from issuer.db import Database
 from issuer.errors import NotFoundError
 from issuer.local_fetcher import IssuerFetcher
 from tests.criteria.bundles import LEARNER, meeting_bundle
@@ -100,3 +101,21 @@ def test_the_did_document_is_rebuilt_when_the_key_ring_changes(make_issuer):
     assert f"{issuer.did}#{rotated.key_id}" in document["assertionMethod"]
     jwks = json.loads(fetcher.get(f"{issuer.settings.public_url}/.well-known/jwks.json"))
     assert any(k["kid"].endswith(rotated.key_id) for k in jwks["keys"])
+
+
+def test_the_page_and_the_verify_api_answer_503_when_postgres_is_unreachable(issuer, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL-specific: a server that refuses connections")
+    record = issue(issuer)
+    client = create_app(issuer=issuer).test_client()
+    url = f"/v/{record.id.removeprefix('urn:uuid:')}"
+    working = issuer.db
+    issuer.db = Database("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=1")
+    try:
+        assert client.get(url).status_code == 503
+        answer = client.post("/api/v1/verify", json={"credential": record.jwt})
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["code"] == "database_unavailable"
+    finally:
+        issuer.db = working
+    assert headline(client.get(url)) == "Verified"
