@@ -479,7 +479,7 @@ class Issuer:
             )
             session.add(submission)
             session.flush()
-            return self._judge(session, submission, learner, actor, now)
+            return self._judge(session, submission, learner, actor, now, fresh=evidence)
 
     def evidence_of(self, session: Session, submission: Submission) -> dict[str, Any]:
         """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
@@ -518,11 +518,20 @@ class Issuer:
         learner: Learner | LearnerRef,
         actor: str,
         now: dt.datetime,
+        fresh: Evidence | None = None,
     ) -> Issued:
-        """Evaluate a submission's evidence; issue the credential when the rules are met."""
-        verdict = self.catalogue.evaluate(
-            self.catalogue.parse(self.evidence_of(session, submission))
+        """Evaluate a submission's evidence; issue the credential when the rules are met.
+
+        ``fresh`` is the already validated evidence of a submission just recorded (it has no
+        sign-offs yet), so only the milestones held need adding; otherwise the evidence is put
+        together from the database and validated again.
+        """
+        evidence = (
+            with_held(fresh, self.held(session, submission.learner_id))
+            if fresh is not None
+            else self.catalogue.parse(self.evidence_of(session, submission))
         )
+        verdict = self.catalogue.evaluate(evidence)
         submission.status = verdict.status.value
         submission.verdict = verdict.to_dict()
         submission.bundle_digest = verdict.evidence_digest

@@ -285,3 +285,18 @@ def test_a_full_list_opens_a_new_one(issuer):
         s.get(StatusList, first.status_list_id).full = True
     second = issuer.issue(M2).credential
     assert second.status_list_id != first.status_list_id
+
+
+def test_a_fresh_submission_is_judged_as_the_thorough_path_would(issuer):
+    """Issuing judges the evidence it has just validated (plus the milestones held) instead of
+    reading it back and validating it again: both give the same verdict and digest."""
+    from criteria.evidence import bundle_digest
+
+    for bundle, held_then in ((M1, []), (M2, ["foundation-mastery"])):
+        outcome = issuer.issue(bundle)
+        with issuer.db.read() as session:
+            submission = session.get(Submission, outcome.submission_id)
+            as_judged = issuer.evidence_of(session, submission) | {"held": held_then}
+        thorough = issuer.catalogue.evaluate(issuer.catalogue.parse(as_judged))
+        assert outcome.verdict.to_dict() == thorough.to_dict()
+        assert submission.bundle_digest == thorough.evidence_digest == bundle_digest(as_judged)
