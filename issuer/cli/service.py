@@ -253,6 +253,7 @@ def certificates_command(
     """
     import os
     import time
+    from concurrent.futures.process import BrokenProcessPool
     from pathlib import Path
 
     from sqlalchemy import select
@@ -289,9 +290,14 @@ def certificates_command(
         start = time.perf_counter()
         datas = (service.certificate_data(record) for record in records)
         with click.progressbar(length=len(records), label="certificates", file=sys.stderr) as bar:
-            for data, pdf in service.certificates.certificates_many(datas, processes=processes):
-                _write(str(folder / f"{data.credential_id.removeprefix('urn:uuid:')}.pdf"), pdf)
-                bar.update(1)
+            try:
+                for data, pdf in service.certificates.certificates_many(datas, processes=processes):
+                    _write(str(folder / f"{data.credential_id.removeprefix('urn:uuid:')}.pdf"), pdf)
+                    bar.update(1)
+            except BrokenProcessPool:
+                fail("a certificate worker process died (out of memory?); the certificates "
+                     "written so far are complete and cached", EXIT_FAILURE, as_json=False,
+                     error_code="worker_died")  # fmt: skip
     elapsed = time.perf_counter() - start
     count, workers = len(records), "1 process" if processes == 1 else f"{processes} processes"
     click.echo(f"wrote {count} certificate{'' if count == 1 else 's'} to {folder} in "

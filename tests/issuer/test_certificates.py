@@ -834,3 +834,39 @@ def test_cli_certificates_into_a_file_exits_1(bulk_cli, tmp_path):
     result = bulk_cli.vouch("certificates", "--all", "-o", str(blocker / "sub"))
     assert result.exit_code == 1
     assert "cannot create" in result.output
+
+
+@pytest.fixture
+def uncached_small_batches(bulk_cli, monkeypatch):
+    """No cached certificates, and batches of one: two credentials make the CLI fork two."""
+    import issuer.certificates
+
+    shutil.rmtree(bulk_cli.root / "instance" / "certificates", ignore_errors=True)
+    monkeypatch.setattr(issuer.certificates, "BATCH", 1)
+    if not _single_threaded():
+        pytest.skip("this process has threads: certificates_many would not fork")
+
+
+def test_cli_certificates_in_worker_processes(bulk_cli, uncached_small_batches, tmp_path):
+    result = bulk_cli.vouch("certificates", "--all", "-j", "2", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "rendering in up to 2 processes" in result.output
+    assert written(tmp_path) == {pdf_name(i) for i in bulk_cli.live}
+
+
+def die(*args) -> None:
+    """A worker's rendering that kills the worker (module level: the pool pickles it by name)."""
+    import os
+
+    os._exit(3)
+
+
+def test_cli_certificates_exits_1_when_a_worker_dies(
+    bulk_cli, uncached_small_batches, monkeypatch, tmp_path
+):
+    import issuer.certificates
+
+    monkeypatch.setattr(issuer.certificates, "_render_in_worker", die)
+    result = bulk_cli.vouch("certificates", "--all", "-j", "2", "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert "worker process died" in result.output
