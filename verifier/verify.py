@@ -27,7 +27,7 @@ from verifier.jose import (
     verify_signature,
 )
 from verifier.jwk_util import same_key
-from verifier.keys import KeyRejected, origin, published_keys, resolve_key
+from verifier.keys import PRIVATE_MEMBERS, KeyRejected, origin, published_keys, resolve_key
 from verifier.result import CheckResult, CheckStatus, VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from verifier.status import check_status
@@ -255,7 +255,7 @@ class Verifier:
             run.add("header", CheckStatus.FAIL, f"typ {header.get('typ')!r} is not JWT or vc+jwt")
         elif "kid" not in header and "jwk" not in header:
             run.add("header", CheckStatus.FAIL, "neither kid nor jwk: no way to find the key")
-        elif isinstance(header.get("jwk"), dict) and {"d", "p", "q", "k"} & set(header["jwk"]):
+        elif isinstance(header.get("jwk"), dict) and PRIVATE_MEMBERS & set(header["jwk"]):
             run.add("header", CheckStatus.FAIL, "the header's jwk contains private key material")
         else:
             run.add("header", CheckStatus.PASS, f"members: {', '.join(sorted(header))}")

@@ -466,3 +466,13 @@ def test_standard_base64_characters_are_not_base64url(world):
     assert "/" in standard
     with pytest.raises(SignatureError, match="not base64url"):
         verify_signature(f"{head}.{payload}.{standard}", key, current.alg)
+
+
+@pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi", "oth", "k"])
+def test_header_jwk_with_private_members_fails_the_header_check(world, member):
+    """Every private JWK member (RFC 7518 §6), not only d, p, q and k, fails the header check:
+    a token that carries private key material is mishandled, whoever signed it."""
+    jwk = public_jwk(world.issuer.keys.signing_key.public_key()) | {member: "AAAA"}
+    result = world.verifier.verify(world.sign(world.payload, {"kid": world.kid, "jwk": jwk}))
+    assert status_of(result, "header") is CheckStatus.FAIL
+    assert "private key material" in result.check("header").detail
