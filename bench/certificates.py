@@ -5,11 +5,12 @@ path (batches laid out as one document, over worker processes); and the cost of 
     python bench/certificates.py [--count N] [--processes P] [--runs R]
 
 The naive path is the textbook one, QR code included (qrcode's SVG path image, one square per
-module); a second naive line uses the renderer's traced-outline QR code, to show what the QR
-code alone accounts for. Every figure is the best of R runs. Wall-clock figures are per PDF;
-the bulk figure with P processes is wall-clock throughput on this machine, and its
-per-process figure is P times the wall-clock time per PDF. The stage breakdown is CPU time per
-certificate of the bulk path, in one process.
+module); a second naive line uses the renderer's QR code (mask chosen from one layout, outline
+paths), to show what the QR code alone accounts for. Every figure is the best of R runs, per
+PDF: wall clock (throughput on this machine, shared with whatever else runs) and CPU time
+(this process and its worker processes: what a PDF costs, whatever else runs). The bulk line
+with P processes uses P forked workers; its CPU figure is the per-process cost of a PDF. The
+stage breakdown is CPU time per certificate of the bulk path in one process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,6 +50,27 @@ def best(runs: int, work: Callable[[], Any], count: int, clock=time.perf_counter
         work()
         times.append((clock() - start) / count)
     return min(times)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished (waited-for) children, such as a pool's."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def measure(runs: int, works: dict[str, tuple[Callable[[], Any], int]]) -> dict[str, Any]:
+    """Per operation, the best wall-clock and the best CPU seconds of ``runs`` runs of each of
+    ``works`` (name -> (work, operations)). The works take turns, run after run, so that
+    whatever else the machine is doing weighs on all of them alike."""
+    walls: dict[str, list[float]] = {name: [] for name in works}
+    cpus: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(runs):
+        for name, (work, count) in works.items():
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            work()
+            walls[name].append((time.perf_counter() - wall) / count)
+            cpus[name].append((cpu_seconds() - cpu) / count)
+    return {name: (min(walls[name]), min(cpus[name])) for name in works}
 
 
 def textbook_qr_svg(url: str) -> Markup:
@@ -175,43 +198,61 @@ def main() -> None:
             for d in sample:
                 naive_certificate(issuer.keys, renderer, d, textbook_qr)
 
-        naive = best(args.runs, lambda: naive_path(True), len(sample))
-        naive_outline = best(args.runs, lambda: naive_path(False), len(sample))
-        prepared = best(args.runs, lambda: [renderer.render(d) for d in sample], len(sample))
-        bulk_one = best(args.runs, lambda: renderer.render_many(data), len(data))
-
         if args.processes > 1 and not _single_threaded():
             raise SystemExit("this process has threads: certificates_many would not fork")
 
         def bulk(processes: int) -> None:
+            kept = renderer.cache_dir
             with tempfile.TemporaryDirectory() as cache:  # every certificate a cache miss
                 renderer.cache_dir = Path(cache)
                 for _ in renderer.certificates_many(data, processes=processes):
                     pass
+            renderer.cache_dir = kept
 
-        bulk_many = best(args.runs, lambda: bulk(args.processes), len(data))
+        figures = measure(
+            args.runs,
+            {
+                "naive": (lambda: naive_path(True), len(sample)),
+                "naive, outline QR": (lambda: naive_path(False), len(sample)),
+                "prepared": (lambda: [renderer.render(d) for d in sample], len(sample)),
+                "bulk, 1 process": (lambda: renderer.render_many(data), len(data)),
+                "bulk, P processes": (lambda: bulk(args.processes), len(data)),
+            },
+        )
+        naive, naive_outline, prepared = (
+            figures["naive"], figures["naive, outline QR"], figures["prepared"]
+        )  # fmt: skip
+        bulk_one, bulk_many = figures["bulk, 1 process"], figures["bulk, P processes"]
         for d in data:
             renderer.certificate(d)  # fill the cache
         cached = best(args.runs, lambda: [renderer.certificate(d) for d in data], len(data))
         stages = stage_breakdown(renderer, data[:16], args.runs)
 
-    def line(label: str, seconds: float, extra: str = "") -> str:
-        rate = f"{1 / seconds:6.1f} signed PDFs/s ({seconds * 1000:5.1f} ms each)"
+    def line(label: str, figures: tuple[float, float], extra: str = "") -> str:
+        wall, cpu = figures
+        rate = (
+            f"{1 / wall:6.1f} signed PDFs/s ({wall * 1000:5.1f} ms each, CPU {cpu * 1000:5.1f} ms)"
+        )
         return f"{label:<34} {rate}{extra}"
+
+    def times(figures: tuple[float, float]) -> str:
+        return f"; {naive[0] / figures[0]:.1f}x naive"
 
     p = args.processes
     print(line("naive path:", naive))
     print(line("naive path, outline QR code:", naive_outline))
-    print(line("prepared renderer, one at a time:", prepared, f"; {naive / prepared:.1f}x naive"))
-    print(line("bulk, 1 process:", bulk_one, f"; {naive / bulk_one:.1f}x naive"))
+    print(line("prepared renderer, one at a time:", prepared, times(prepared)))
+    print(line("bulk, 1 process:", bulk_one, times(bulk_one)))
+    print(line(f"bulk, {p} processes:", bulk_many, times(bulk_many)))
     print(
-        line(f"bulk, {p} processes:", bulk_many, f"; {naive / bulk_many:.1f}x naive")
-        + f"; {bulk_many * p * 1000:.1f} ms per PDF per process"
+        f"bulk/naive: {naive[0] / bulk_many[0]:.1f}x with {p} processes (wall clock), "
+        f"{naive[0] / bulk_one[0]:.1f}x in one; per process, a PDF costs "
+        f"{bulk_many[1] * 1000:.1f} ms CPU in the pool against {naive[1] * 1000:.1f} ms naive "
+        f"({naive[1] / bulk_many[1]:.1f}x, so {p * naive[1] / bulk_many[1]:.1f}x on {p} idle cores)"
     )
     print(
-        f"bulk/naive: {naive / bulk_many:.1f}x with {p} processes, {naive / bulk_one:.1f}x in one "
-        f"({naive_outline / bulk_many:.1f}x and {naive_outline / bulk_one:.1f}x against the "
-        "naive path with the outline QR code)"
+        f"against the naive path with the outline QR code: {naive_outline[0] / bulk_many[0]:.1f}x "
+        f"with {p} processes, {naive_outline[0] / bulk_one[0]:.1f}x in one"
     )
     print(f"{'from the cache:':<34} {1 / cached:,.0f} PDFs/s")
     print(
