@@ -335,7 +335,7 @@ class CertificateRenderer:
                 missing = [data for data, pdf in zip(chunk, cached, strict=True) if pdf is None]
                 if missing and processes > 1 and pool is None:
                     pool = stack.enter_context(self._pool(processes))
-                rendered = iter(self._render_missing(missing, pool, batch_size))
+                rendered = iter(self._render_missing(missing, pool, batch_size, processes))
                 for data, pdf in zip(chunk, cached, strict=True):
                     if pdf is None:
                         pdf = next(rendered)
@@ -353,15 +353,20 @@ class CertificateRenderer:
         )
 
     def _render_missing(
-        self, datas: list[CertificateData], pool: ProcessPoolExecutor | None, batch_size: int
+        self,
+        datas: list[CertificateData],
+        pool: ProcessPoolExecutor | None,
+        batch_size: int,
+        processes: int,
     ) -> list[bytes]:
         if not datas:
             return []
         if pool is None:
             with self._lock:  # WeasyPrint's font configuration is not thread-safe
                 return self.render_many(datas, batch_size)
-        batches = [datas[i : i + batch_size] for i in range(0, len(datas), batch_size)]
-        futures = [pool.submit(_render_in_worker, batch, batch_size) for batch in batches]
+        size = min(batch_size, -(-len(datas) // processes))  # every worker gets a share
+        batches = [datas[i : i + size] for i in range(0, len(datas), size)]
+        futures = [pool.submit(_render_in_worker, batch, size) for batch in batches]
         return [pdf for future in futures for pdf in future.result()]
 
     def warm_up(self) -> None:
