@@ -136,8 +136,6 @@ def stage_breakdown(
     renderer: CertificateRenderer, data: list[CertificateData], runs: int
 ) -> dict[str, float]:
     """CPU seconds per certificate for each stage of render_many, in this process."""
-    from weasyprint.pdf.fonts import Font
-
     cpu = time.process_time
     count = len(data)
     stages: dict[str, float] = {}
@@ -148,30 +146,36 @@ def stage_breakdown(
         layout = best(runs, lambda: renderer.layout(data), count, cpu) - template
     stages["template"], stages["QR code"], stages["layout"] = template, qr, layout
     document = renderer.layout(data)
-    subsetting = [0.0]
-    original = Font.subset
-
-    def timed_subset(self: Any, *args: Any, **kwargs: Any) -> Any:
-        start = cpu()
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            subsetting[0] += cpu() - start
 
     def write_all() -> None:
         for page, d in enumerate(data):
             renderer.write(document, page, d)
 
-    Font.subset = timed_subset  # type: ignore[method-assign]
-    try:
-        subsetting[0] = 0.0
-        write_all()  # one run for the share of font subsetting
-        subset_share = subsetting[0] / count
-    finally:
-        Font.subset = original  # type: ignore[method-assign]
+    # The shares of two parts of PDF writing, timed inside one run: font subsetting, and
+    # drawing the QR code (the page's only SVG image).
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.svg import SVG
+
+    shares = {"QR drawing": 0.0, "font subsetting": 0.0}
+
+    def timed(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = cpu()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                shares[name] += cpu() - start
+
+        return wrapper
+
+    with (
+        mock.patch.object(Font, "subset", timed("font subsetting", Font.subset)),
+        mock.patch.object(SVG, "draw", timed("QR drawing", SVG.draw)),
+    ):
+        write_all()
     writing = best(runs, write_all, count, cpu)
-    stages["PDF writing"] = writing - subset_share
-    stages["font subsetting"] = subset_share
+    stages["PDF writing"] = writing - sum(shares.values()) / count
+    stages |= {name: share / count for name, share in shares.items()}
     pdfs = [renderer.write(document, page, d) for page, d in enumerate(data)]
     stages["PAdES signing"] = best(runs, lambda: [renderer.sign(p) for p in pdfs], count, cpu)
     return stages
