@@ -67,6 +67,10 @@ Row = TypeVar("Row")
 RETRIES = 5
 #: Bundles per transaction in bulk issuance.
 BATCH = 200
+#: Bulk issuance refreshes the planner's statistics of the tables it fills after this many
+#: bundles (over all calls), and again each time the count doubles (Database.refresh_statistics).
+ANALYZE_AFTER = 2000
+GROWING_TABLES = ("learners", "submissions", "credentials", "issuance_log")
 
 
 def utc_now() -> dt.datetime:
@@ -150,6 +154,8 @@ class Issuer:
         self.clock = clock
         self.did = did_web(settings.public_url)
         self.profile = IssuerProfile(self.did, settings.issuer_name, settings.public_url)
+        #: Bundles bulk-issued by this instance, and when to refresh the planner's statistics.
+        self._bulk_count, self._next_analysis = 0, ANALYZE_AFTER
         #: list id → (ETag, token) of the last token read; see :meth:`status_token`.
         self._status_tokens: dict[str, tuple[str, str]] = {}
 
@@ -296,6 +302,10 @@ class Issuer:
                 outcomes += self._issue_batch(chunk, actor)
             except IntegrityError:
                 outcomes += [self._issue_or_error(item, actor) for item in chunk]
+            self._bulk_count += len(chunk)
+            if self._bulk_count >= self._next_analysis:  # at 2,000, 4,000, 8,000, … bundles
+                self.db.refresh_statistics(*GROWING_TABLES)
+                self._next_analysis *= 2
         return outcomes
 
     def _issue_or_error(

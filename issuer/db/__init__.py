@@ -147,5 +147,17 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """Have PostgreSQL's planner re-read how big ``tables`` are (``ANALYZE``).
+
+        After a bulk load PostgreSQL's advice is to analyze: until autovacuum does (and it may
+        be off), the planner believes a fast-growing table is as small as when it last looked,
+        and scans all of it for every lookup. SQLite plans from its indexes alone.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE " + ", ".join(tables))
+
     def dispose(self) -> None:
         self.engine.dispose()

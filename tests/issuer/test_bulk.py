@@ -6,7 +6,8 @@ import copy
 import json
 import threading
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from criteria import EvidenceError, load_catalogue
 from issuer.db.models import Credential, IssuanceLog, Submission
@@ -118,3 +119,32 @@ def test_concurrent_batches_overlapping_learners_give_one_credential_each(issuer
     with issuer.db.read() as session:
         pairs = session.execute(select(Credential.learner_id, Credential.milestone_id)).all()
     assert len(pairs) == len(set(pairs)) == 20
+
+
+def test_bulk_issuance_keeps_the_planner_informed(make_issuer, monkeypatch):
+    """Found by the 100,000-credential benchmark: without autovacuum PostgreSQL planned every
+    learner lookup as for the empty table it last saw and scanned the whole table, so bulk
+    issuance slowed to a quarter of its speed. Bulk issuance now analyzes the tables it fills
+    as they double (here from 10 bundles), counted over calls (the CLI calls per batch)."""
+    from issuer import service
+
+    monkeypatch.setattr(service, "ANALYZE_AFTER", 10)
+    issuer = make_issuer()
+    analyzed = []
+    monkeypatch.setattr(issuer.db, "refresh_statistics", lambda *tables: analyzed.append(tables))
+    for first in range(0, 45, 5):
+        issuer.issue_many([person(M1, n) for n in range(first, first + 5)], actor="test")
+    assert len(analyzed) == 3  # at 10, 20 and 40 bundles
+    assert set(analyzed[0]) == {"learners", "submissions", "credentials", "issuance_log"}
+
+
+def test_refreshed_statistics_reach_postgresql(issuer):
+    if issuer.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL-specific: SQLite plans from its indexes (a no-op there)")
+    issuer.issue_many([person(M1, n) for n in range(20)], actor="test")
+    issuer.db.refresh_statistics("learners", "credentials")
+    with issuer.db.read() as session:
+        learners = session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'learners'::regclass")
+        )
+    assert learners == 20
