@@ -84,3 +84,15 @@ def rate(work: Callable[[], Any], count: int) -> float:
 
 def best_of(runs: int, work: Callable[[], Any], count: int) -> float:
     return max(rate(work, count) for _ in range(runs))
+
+
+def best_of_interleaved(
+    rounds: int, works: dict[str, Callable[[], Any]], count: int
+) -> dict[str, float]:
+    """Each work's best rate over ``rounds`` rounds in which they take turns, so a spell of
+    load from elsewhere weighs on all of them alike (the ratios are what is reported)."""
+    best = dict.fromkeys(works, 0.0)
+    for _ in range(rounds):
+        for name, work in works.items():
+            best[name] = max(best[name], rate(work, count))
+    return best

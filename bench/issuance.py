@@ -58,13 +58,18 @@ def main() -> None:
     with throwaway_issuer() as issuer:
         token = issuer.issue(next(learner_bundles(1))).credential.jwt
     signing_input = len(token.rpartition(".")[0])
-    limit = crypto_limit(signing_input)
+    backends = ("sqlite", "postgresql") if args.postgres else ("sqlite",)
+    limits, results = [crypto_limit(signing_input)], {}
+    for backend in backends:  # the limit again after each run: the best of all is used
+        results[backend] = measure(backend, args.count, args.singles)
+        limits.append(crypto_limit(signing_input))
+    limit = max(limits)
     print(
         f"limit: one ES256 sign + one verify of a {signing_input:,}-byte signing input per "
-        f"credential = {limit:,.0f} credentials/s (one core)"
+        f"credential = {limit:,.0f} credentials/s (one core; best of {len(limits)} measurements "
+        f"taken before and after each run, {min(limits):,.0f}/s at worst)"
     )
-    for backend in ("sqlite", "postgresql") if args.postgres else ("sqlite",):
-        figures = measure(backend, args.count, args.singles)
+    for backend, figures in results.items():
         print(
             f"{backend:<10} one at a time {figures['single']:,.0f}/s "
             f"({figures['single'] / limit:.1%} of the limit); in batches of 200, "
