@@ -81,7 +81,7 @@ class Catalogue:
         milestone = self[evidence.milestone]
         results = tuple(rule.evaluate(evidence) for rule in milestone.rules)
         status, progress = combine(results, len(results))
-        return Verdict(milestone.id, status, progress, results, milestone.digest, evidence.digest)
+        return Verdict(milestone.id, status, progress, results, milestone.digest, evidence)
 
     def check(self, data: bytes | str | Mapping[str, Any]) -> Verdict:
         """Validate, then evaluate."""

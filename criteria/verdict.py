@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from criteria.evidence import Evidence
 
 Measure = int | float | str | None
 
@@ -55,7 +59,7 @@ class RuleResult:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     """Whether a bundle meets its milestone, with every rule's result in rule-file order."""
 
@@ -64,7 +68,14 @@ class Verdict:
     progress: float
     results: tuple[RuleResult, ...]
     rules_digest: str
-    evidence_digest: str
+    #: The evidence as judged, for its digest.
+    evidence: Evidence = field(repr=False, compare=False)
+
+    @cached_property
+    def evidence_digest(self) -> str:
+        """The digest of the evidence as judged: worked out when first asked, since judging
+        does not need it and recording does (once)."""
+        return self.evidence.digest
 
     @property
     def met(self) -> bool:
