@@ -76,12 +76,16 @@ def fill(issuer, start: int, stop: int) -> list[str]:
     return ids
 
 
-def lookups_per_second(issuer, ids: list[str], samples: int = 2000) -> float:
-    chosen = random.Random(1).sample(ids, min(samples, len(ids)))
-    start = time.perf_counter()
-    for credential_id in chosen:
-        issuer.credential(credential_id)
-    return len(chosen) / (time.perf_counter() - start)
+def lookups_per_second(issuer, ids: list[str], samples: int = 2000, rounds: int = 3) -> float:
+    """The best of ``rounds`` rounds of ``samples`` lookups of ids drawn at random."""
+    best = 0.0
+    for seed in range(rounds):
+        chosen = random.Random(seed).sample(ids, min(samples, len(ids)))
+        start = time.perf_counter()
+        for credential_id in chosen:
+            issuer.credential(credential_id)
+        best = max(best, len(chosen) / (time.perf_counter() - start))
+    return best
 
 
 def status_checks_per_second(samples: int = 20000) -> float:
