@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from common import learner_bundles, throwaway_issuer
+from common import best_of, learner_bundles, take_turns, throwaway_issuer
 from markupsafe import Markup
 
 from issuer.certificates import (
@@ -40,37 +39,6 @@ from issuer.certificates import (
     document_metadata,
     qr_svg,
 )
-
-
-def best(runs: int, work: Callable[[], Any], count: int, clock=time.perf_counter) -> float:
-    """Seconds per operation: the best of ``runs`` runs of ``work`` (``count`` operations)."""
-    times = []
-    for _ in range(runs):
-        start = clock()
-        work()
-        times.append((clock() - start) / count)
-    return min(times)
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished (waited-for) children, such as a pool's."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
-
-
-def measure(runs: int, works: dict[str, tuple[Callable[[], Any], int]]) -> dict[str, Any]:
-    """Per operation, the best wall-clock and the best CPU seconds of ``runs`` runs of each of
-    ``works`` (name -> (work, operations)). The works take turns, run after run, so that
-    whatever else the machine is doing weighs on all of them alike."""
-    walls: dict[str, list[float]] = {name: [] for name in works}
-    cpus: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(runs):
-        for name, (work, count) in works.items():
-            wall, cpu = time.perf_counter(), cpu_seconds()
-            work()
-            walls[name].append((time.perf_counter() - wall) / count)
-            cpus[name].append((cpu_seconds() - cpu) / count)
-    return {name: (min(walls[name]), min(cpus[name])) for name in works}
 
 
 def textbook_qr_svg(url: str) -> Markup:
@@ -139,11 +107,11 @@ def stage_breakdown(
     cpu = time.process_time
     count = len(data)
     stages: dict[str, float] = {}
-    qr = best(runs, lambda: [qr_svg(d.verify_url) for d in data], count, cpu)
+    qr = 1 / best_of(runs, lambda: [qr_svg(d.verify_url) for d in data], count, cpu)
     codes = {d.verify_url: qr_svg(d.verify_url) for d in data}
     with mock.patch("issuer.certificates.qr_svg", codes.__getitem__):  # the template alone
-        template = best(runs, lambda: renderer.html(data), count, cpu)
-        layout = best(runs, lambda: renderer.layout(data), count, cpu) - template
+        template = 1 / best_of(runs, lambda: renderer.html(data), count, cpu)
+        layout = 1 / best_of(runs, lambda: renderer.layout(data), count, cpu) - template
     stages["template"], stages["QR code"], stages["layout"] = template, qr, layout
     document = renderer.layout(data)
 
@@ -173,11 +141,13 @@ def stage_breakdown(
         mock.patch.object(SVG, "draw", timed("QR drawing", SVG.draw)),
     ):
         write_all()
-    writing = best(runs, write_all, count, cpu)
+    writing = 1 / best_of(runs, write_all, count, cpu)
     stages["PDF writing"] = writing - sum(shares.values()) / count
     stages |= {name: share / count for name, share in shares.items()}
     pdfs = [renderer.write(document, page, d) for page, d in enumerate(data)]
-    stages["PAdES signing"] = best(runs, lambda: [renderer.sign(p) for p in pdfs], count, cpu)
+    stages["PAdES signing"] = 1 / best_of(
+        runs, lambda: [renderer.sign(p) for p in pdfs], count, cpu
+    )
     return stages
 
 
@@ -214,7 +184,7 @@ def main() -> None:
                     pass
             renderer.cache_dir = kept
 
-        figures = measure(
+        figures = take_turns(
             args.runs,
             {
                 "naive": (lambda: naive_path(True), len(sample)),
@@ -230,7 +200,7 @@ def main() -> None:
         bulk_one, bulk_many = figures["bulk, 1 process"], figures["bulk, P processes"]
         for d in data:
             renderer.certificate(d)  # fill the cache
-        cached = best(args.runs, lambda: [renderer.certificate(d) for d in data], len(data))
+        cached = 1 / best_of(args.runs, lambda: [renderer.certificate(d) for d in data], len(data))
         stages = stage_breakdown(renderer, data[:16], args.runs)
 
     def line(label: str, figures: tuple[float, float], extra: str = "") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import resource
 import secrets
 import sys
 import tempfile
@@ -75,24 +76,39 @@ def learner_bundles(
         yield bundle
 
 
-def rate(work: Callable[[], Any], count: int) -> float:
-    """Operations per second of ``work`` (which performs ``count`` operations)."""
-    start = time.perf_counter()
+def rate(
+    work: Callable[[], Any], count: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """Operations per second of ``work`` (which performs ``count`` operations), by ``clock``."""
+    start = clock()
     work()
-    return count / (time.perf_counter() - start)
+    return count / (clock() - start)
 
 
-def best_of(runs: int, work: Callable[[], Any], count: int) -> float:
-    return max(rate(work, count) for _ in range(runs))
+def best_of(
+    runs: int, work: Callable[[], Any], count: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    return max(rate(work, count, clock) for _ in range(runs))
 
 
-def best_of_interleaved(
-    rounds: int, works: dict[str, Callable[[], Any]], count: int
-) -> dict[str, float]:
-    """Each work's best rate over ``rounds`` rounds in which they take turns, so a spell of
-    load from elsewhere weighs on all of them alike (the ratios are what is reported)."""
-    best = dict.fromkeys(works, 0.0)
-    for _ in range(rounds):
-        for name, work in works.items():
-            best[name] = max(best[name], rate(work, count))
-    return best
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished (waited-for) children, such as a pool's."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def take_turns(
+    runs: int, works: dict[str, tuple[Callable[[], Any], int]]
+) -> dict[str, tuple[float, float]]:
+    """Per operation, the best wall-clock and the best CPU seconds of ``runs`` runs of each of
+    ``works`` (name -> (work, operations)). The works take turns, run after run, so that
+    whatever else the machine is doing weighs on all of them alike (the ratios are reported)."""
+    walls: dict[str, list[float]] = {name: [] for name in works}
+    cpus: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(runs):
+        for name, (work, count) in works.items():
+            wall, cpu = time.perf_counter(), cpu_seconds()
+            work()
+            walls[name].append((time.perf_counter() - wall) / count)
+            cpus[name].append((cpu_seconds() - cpu) / count)
+    return {name: (min(walls[name]), min(cpus[name])) for name in works}
