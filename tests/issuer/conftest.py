@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -93,16 +94,15 @@ def issuer(make_issuer) -> Issuer:
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@pytest.fixture(scope="module")
-def cli(tmp_path_factory):
-    """``vouch init`` and one ``vouch issue`` in a fresh instance, through the real CLI."""
+def initialised_vouch(root: Path, passphrase: str) -> Callable[..., Any]:
+    """The real CLI on a fresh instance under ``root`` (``vouch init`` done), as a function
+    of its arguments; the environment names only this instance."""
     from issuer.cli import main
 
-    root = tmp_path_factory.mktemp("cli")
     env = {
         "VOUCH_INSTANCE_PATH": str(root / "instance"),
         "VOUCH_KEYS_DIR": str(root / "keys"),
-        "VOUCH_KEY_PASSPHRASE": "cli-passphrase-7f3a9c2e",
+        "VOUCH_KEY_PASSPHRASE": passphrase,
         "VOUCH_PUBLIC_URL": PUBLIC_URL,
         "VOUCH_ENV": None,
         "VOUCH_DATABASE_URL": None,
@@ -115,6 +115,14 @@ def cli(tmp_path_factory):
         return runner.invoke(main, list(args), env=env, catch_exceptions=False)
 
     assert vouch("init").exit_code == 0
+    return vouch
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    """``vouch init`` and one ``vouch issue`` in a fresh instance, through the real CLI."""
+    root = tmp_path_factory.mktemp("cli")
+    vouch = initialised_vouch(root, "cli-passphrase-7f3a9c2e")
     issued = vouch("issue", str(EXAMPLES / "foundation-mastery.json"))
     assert issued.exit_code == 0, issued.output
     credential_id = re.search(r"issued: (urn:uuid:[0-9a-f-]{36})", issued.output).group(1)

@@ -736,27 +736,10 @@ def bulk_cli(tmp_path_factory):
     """A fresh instance with three foundation-mastery credentials, the second one revoked."""
     import json
 
-    from click.testing import CliRunner
-
-    from issuer.cli import main
+    from tests.issuer.conftest import initialised_vouch
 
     root = tmp_path_factory.mktemp("bulk-cli")
-    env = {
-        "VOUCH_INSTANCE_PATH": str(root / "instance"),
-        "VOUCH_KEYS_DIR": str(root / "keys"),
-        "VOUCH_KEY_PASSPHRASE": "bulk-cli-passphrase-1d4e",
-        "VOUCH_PUBLIC_URL": PUBLIC_URL,
-        "VOUCH_ENV": None,
-        "VOUCH_DATABASE_URL": None,
-        "VOUCH_ISSUER_NAME": None,
-        "VOUCH_ADMIN_TOKEN": None,
-    }
-    runner = CliRunner()
-
-    def vouch(*args):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-
-    assert vouch("init").exit_code == 0
+    vouch = initialised_vouch(root, "bulk-cli-passphrase-1d4e")
     example = json.loads((EXAMPLES / "foundation-mastery.json").read_text())
     ids = []
     for n in range(3):
