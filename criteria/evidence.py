@@ -64,6 +64,11 @@ class Evidence:
     raw: Mapping[str, Any]
 
     @property
+    def submitted(self) -> dict[str, Any]:
+        """The bundle without ``held``, which the issuer fills from its own records."""
+        return {k: v for k, v in self.raw.items() if k != "held"}
+
+    @property
     def digest(self) -> str:
         """The digest of the bundle as judged (worked out when asked: once per verdict)."""
         return bundle_digest(self.raw)
@@ -119,7 +124,7 @@ def with_held(evidence: Evidence, held: list[str]) -> Evidence:
     Cheaper than validating again: only ``held`` changes, and its ids come from the issuer's
     own records. The digest covers the bundle as judged, ``held`` included.
     """
-    raw = {k: v for k, v in evidence.raw.items() if k != "held"} | {"held": sorted(held)}
+    raw = evidence.submitted | {"held": sorted(held)}
     return replace(evidence, held=frozenset(held), raw=raw)
 
 

@@ -362,7 +362,7 @@ class Issuer:
                 submission = {
                     "learner_id": learner.id,
                     "milestone_id": evidence.milestone,
-                    "bundle": {k: v for k, v in evidence.raw.items() if k != "held"},
+                    "bundle": evidence.submitted,
                     "bundle_digest": verdict.evidence_digest,
                     "rules_digest": verdict.rules_digest,
                     "status": verdict.status.value,
@@ -468,7 +468,7 @@ class Issuer:
     def _issue_once(self, evidence: Evidence, actor: str, skip_held: bool = False) -> Issued:
         now = self.clock()
         # held is filled from the database when judged
-        bundle = {k: v for k, v in evidence.raw.items() if k != "held"}
+        bundle = evidence.submitted
         with self.db.write() as session:
             person = bundle["learner"]
             learner = self._learners_for(session, [person], now)[person["id"]]
