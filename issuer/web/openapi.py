@@ -7,9 +7,16 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
+from criteria import Status
+from criteria.vocabulary import REVIEW_VERDICTS, REVIEWER_ROLES
+from issuer.keystore import ALGORITHMS
 from issuer.web.public import issuer
+from verifier import CheckStatus, State
 
 bp = Blueprint("openapi", __name__)
+
+#: Enumerations come from the code that produces the values, so they cannot drift apart.
+VERDICT_STATUSES = [s.value for s in Status]
 
 ERROR = {
     "type": "object",
@@ -41,7 +48,7 @@ RULE_RESULT = {
     "properties": {
         "id": {"type": "string"},
         "kind": {"type": "string"},
-        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "status": {"enum": VERDICT_STATUSES},
         "measured": {"type": ["number", "string", "null"]},
         "threshold": {"type": ["number", "string", "null"]},
         "reason": {"type": "string"},
@@ -65,7 +72,7 @@ VERDICT = {
     "properties": {
         "milestone": {"type": "string"},
         "met": {"type": "boolean"},
-        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "status": {"enum": VERDICT_STATUSES},
         "progress": {"type": "number", "minimum": 0, "maximum": 1},
         "rules": {"type": "array", "items": {"$ref": "#/components/schemas/RuleResult"}},
         "rules_digest": {"type": "string"},
@@ -114,7 +121,7 @@ VERIFICATION = {
     "required": ["verified", "state", "checked_at", "checks", "credential", "errors"],
     "properties": {
         "verified": {"type": "boolean"},
-        "state": {"enum": ["verified", "not verified", "unknown", "unreadable"]},
+        "state": {"enum": [s.value for s in State]},
         "checked_at": {"type": "string"},
         "checks": {
             "type": "array",
@@ -123,7 +130,7 @@ VERIFICATION = {
                 "required": ["check", "status", "detail"],
                 "properties": {
                     "check": {"type": "string"},
-                    "status": {"enum": ["pass", "fail", "skip", "unknown", "warn"]},
+                    "status": {"enum": [s.value for s in CheckStatus]},
                     "detail": {"type": "string"},
                 },
             },
@@ -138,7 +145,7 @@ SUBMISSION = {
     "properties": {
         "id": {"type": "integer"},
         "milestone": {"type": "string"},
-        "status": {"enum": ["met", "not-met", "awaiting-review"]},
+        "status": {"enum": VERDICT_STATUSES},
         "progress": {"type": "number"},
         "created_at": {"type": "string"},
         "verdict": {"$ref": "#/components/schemas/Verdict"},
@@ -154,8 +161,8 @@ REVIEW = {
         "id": {"type": "integer"},
         "kind": {"type": "string"},
         "reviewer": {"type": "string"},
-        "role": {"enum": ["peer", "mentor", "expert"]},
-        "verdict": {"enum": ["pass", "fail"]},
+        "role": {"enum": list(REVIEWER_ROLES)},
+        "verdict": {"enum": list(REVIEW_VERDICTS)},
         "score": {"type": ["number", "null"]},
         "minutes": {"type": ["number", "null"]},
         "items": {"type": ["array", "null"], "items": {"type": "string"}},
@@ -169,7 +176,7 @@ REVIEW_REQUEST = {
     "additionalProperties": False,
     "properties": {
         "kind": {"type": "string", "description": "a sign-off kind or rubric id of the milestone"},
-        "verdict": {"enum": ["pass", "fail"]},
+        "verdict": {"enum": list(REVIEW_VERDICTS)},
         "score": {"type": "number", "minimum": 0, "maximum": 100},
         "minutes": {"type": "number", "minimum": 0},
         "comment": {"type": "string", "maxLength": 4000},
@@ -644,7 +651,7 @@ def _paths() -> dict[str, Any]:
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"alg": {"enum": ["ES256", "RS256", "EdDSA"]}},
+                                "properties": {"alg": {"enum": list(ALGORITHMS)}},
                                 "additionalProperties": False,
                             }
                         }
