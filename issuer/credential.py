@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pybase64
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
@@ -182,14 +182,13 @@ def _numeric_date(value: str) -> int:
 def sign(payload: dict[str, Any], private_key: Any, alg: str, kid: str) -> str:
     """A compact JWS whose header holds only ``alg``, ``kid`` and ``typ: JWT`` (RFC 7515).
 
-    Encoded here and signed with ``cryptography`` directly, as the verifier checks it: PyJWT's
-    encoder spends longer on JSON and base64url than the signature takes. Its decoder reads
-    every token this makes (tests).
+    Encoded here (compact UTF-8 JSON by orjson, 20x faster than the standard library's) and
+    signed with ``cryptography`` directly, as the verifier checks it: PyJWT's encoder spends
+    longer on JSON and base64url than the signature takes. Its decoder reads every token this
+    makes (tests).
     """
     header = {"alg": alg, "kid": kid, "typ": "JWT"}
-    signing_input = b".".join(
-        _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, payload)
-    )
+    signing_input = b".".join(_b64url(orjson.dumps(part)) for part in (header, payload))
     if alg == "ES256":
         r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         signature = r.to_bytes(32) + s.to_bytes(32)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from criteria import EvidenceError, Status, load_catalogue
+from issuer.db import json_text
 from issuer.db.models import Credential, IssuanceLog, Learner, StatusList, Submission
 from issuer.errors import IssuanceBugError, NotFoundError
 from issuer.publication import jwks
@@ -85,6 +86,29 @@ def test_not_met_records_the_submission_only(issuer):
     assert outcome.credential is None
     assert outcome.verdict.status is Status.NOT_MET
     assert counts(issuer) == {"learners": 1, "submissions": 1, "credentials": 0, "issuance_log": 0}
+
+
+def test_json_columns_keep_the_bundle_as_submitted(issuer):
+    bundle = copy.deepcopy(M1)
+    bundle["learner"]["name"] = "Zoë Ünal 李\u2028"
+    outcome = issuer.issue(bundle)
+    with issuer.db.read() as session:
+        stored = session.get(Submission, outcome.submission_id)
+        assert stored.bundle == {k: v for k, v in bundle.items() if k != "held"}
+        assert stored.verdict == outcome.verdict.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"a": "é", "b": [1, 2.5, None, True]}, '{"a":"é","b":[1,2.5,null,true]}'),
+        ({1: "key"}, '{"1":"key"}'),  # as the standard library writes it
+        ({"big": 2**70}, '{"big":1180591620717411303424}'),  # beyond orjson's 64 bits
+    ],
+)
+def test_json_text(value, text):
+    assert json_text(value) == text
+    assert json.loads(json_text(value)) == json.loads(json.dumps(value))
 
 
 def test_invalid_bundle_leaves_nothing(issuer):
