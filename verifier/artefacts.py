@@ -84,11 +84,18 @@ def _enveloped(data_url: str) -> Artefact:
 
 def is_compact_jws(text: str) -> bool:
     """Three base64url segments, the first two non-empty (deleting the alphabet with
-    ``bytes.translate`` is about 25× cheaper than a regular expression over 5 KB)."""
-    if text.count(".") != 2 or not text.isascii():
-        return False
-    header, payload, _ = text.split(".")
-    return bool(header and payload) and not text.encode().translate(None, _BASE64URL_AND_DOT)
+    ``bytes.translate`` is about 25× cheaper than a regular expression over 5 KB; finding the
+    dots with ``str.find`` is memchr, where ``count`` and ``split`` walk the text in Python's
+    own loops)."""
+    first = text.find(".")
+    second = text.find(".", first + 1)
+    return (
+        first > 0
+        and second > first + 1
+        and text.find(".", second + 1) < 0
+        and text.isascii()
+        and not text.encode().translate(None, _BASE64URL_AND_DOT)
+    )
 
 
 def from_text(text: str) -> Artefact:
@@ -194,6 +201,12 @@ def from_svg(data: bytes) -> Artefact:
 
 def read_artefact(data: bytes | str) -> Artefact:
     """Recognise an artefact; raise ``Unreadable`` with a reason otherwise."""
+    if isinstance(data, str) and data.isascii() and len(data) <= MAX_ARTEFACT_BYTES:
+        # The common case, a token as text: what from_text finds below, without the round trip
+        # through bytes (a compact JWS holds no "<", "%" or non-ASCII: not an image or a PDF).
+        text = data.strip()
+        if is_compact_jws(text):
+            return Artefact("VC-JWT", token=text)
     raw = data.encode() if isinstance(data, str) else data
     if len(raw) > MAX_ARTEFACT_BYTES:
         raise Unreadable(f"input is {len(raw)} bytes; the limit is {MAX_ARTEFACT_BYTES}")

@@ -16,13 +16,15 @@ import zlib
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from criteria import load_catalogue
 from issuer.app import create_app
 from issuer.verification import verifier_options
 from tests.criteria.bundles import LEARNER, meeting_bundle
 from verifier import CheckStatus, State, Verifier, WsgiFetcher
-from verifier.artefacts import MAX_ARTEFACT_BYTES, Unreadable, read_artefact
+from verifier.artefacts import MAX_ARTEFACT_BYTES, Unreadable, is_compact_jws, read_artefact
 from verifier.fetch import MappingFetcher
 from verifier.jose import read_compact
 
@@ -318,6 +320,66 @@ def test_unreadable_input_gives_state_unreadable_never_an_exception(data, reason
     assert result.check("decoding").status is CheckStatus.FAIL
     assert reason in result.check("decoding").detail
     assert result.credential is None
+
+
+def reference_is_compact_jws(text: str) -> bool:
+    """The recognition as first written: three base64url segments, the first two non-empty."""
+    if text.count(".") != 2 or not text.isascii():
+        return False
+    header, payload, _ = text.split(".")
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+    return bool(header and payload) and set(text) <= allowed
+
+
+def outcome(data: str | bytes) -> tuple[str, ...]:
+    try:
+        found = read_artefact(data)
+    except Unreadable as exc:
+        return ("unreadable", str(exc))
+    return (found.kind, repr(found.token), repr(found.url), repr(found.credential))
+
+
+#: Dots, base64url, characters just outside it, whitespace (ASCII and not) and markup.
+jws_like = st.text(alphabet="ab-_.=+/!é \n\u3000<%", max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=jws_like)
+@example(text=".a.b")
+@example(text="a..b")
+@example(text="a.b.")
+@example(text="a.b.c.d")
+@example(text="a.b")
+@example(text="a.b.c!")
+def test_compact_jws_recognition_is_the_reference_one(text):
+    assert is_compact_jws(text) == reference_is_compact_jws(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=jws_like)
+def test_text_and_its_utf8_bytes_read_alike(text):
+    """Text takes a shortcut for tokens; bytes go the whole way: same artefact, same reason."""
+    assert outcome(text) == outcome(text.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " eyJh.eyJi.c2ln\n",
+        "\u3000eyJh.eyJi.c2ln",
+        "eyJh.eyJi.",
+        ".eyJi.c2ln",
+        "eyJh..c2ln",
+        "eyJh.eyJi.c2ln.",
+        "a.b." + "c" * MAX_ARTEFACT_BYTES,
+    ],
+    ids=[
+        "spaces", "ideographic-space", "no-signature", "no-header", "no-payload", "4-parts",
+        "oversized",
+    ],
+)  # fmt: skip
+def test_token_text_shortcut_answers_as_bytes_do(text):
+    assert outcome(text) == outcome(text.encode())
 
 
 # -- recipient --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from criteria import load_catalogue
 from tests.criteria.bundles import meeting_bundle
 from verifier import jose
-from verifier.jose import TokenError, read_compact
+from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
 
 #: 30 digits: orjson would read a float.
 BIG = 123456789012345678901234567890
@@ -149,3 +149,18 @@ def test_the_issuers_tokens_take_the_fast_path(issuer):
         assert jose._orjson_reading(jose.b64url_decode(part)) is not jose._UNPROVEN
     raw = jose.b64url_decode(payload)
     assert outcome(raw) == strict_outcome(raw)
+
+
+@pytest.mark.parametrize(
+    ("token", "segments"),
+    [("abc", 1), ("a.b", 2), ("a.b.c.d", 4), ("a..b.c.", 5), ("....", 5), (".", 2)],
+)
+def test_segment_count_is_reported(token, segments):
+    with pytest.raises(TokenError, match=f"^a compact JWS has 3 segments, this has {segments}$"):
+        read_compact(token)
+
+
+@pytest.mark.parametrize("token", ["abc", "a.b", "a.b.c.d", "a..b.c", "..."])
+def test_signature_needs_exactly_three_segments(token):
+    with pytest.raises(SignatureError, match=r"^not a compact JWS$"):
+        verify_signature(token, None, "ES256")
