@@ -18,6 +18,10 @@ ALLOWED_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 MAX_TOKEN_BYTES = 64 * 1024
 #: No genuine credential nests deeper than this.
 MAX_DEPTH = 32
+#: The signature schemes, built once (they hold no state; building them costs a microsecond).
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 class TokenError(ValueError):
@@ -179,7 +183,7 @@ def verify_signature(token: str, key: Any, algorithm: str) -> None:
             der = encode_dss_signature(
                 int.from_bytes(signature[:32]), int.from_bytes(signature[32:])
             )
-            key.verify(der, message, ec.ECDSA(hashes.SHA256()))
+            key.verify(der, message, _ECDSA_SHA256)
         elif algorithm == "EdDSA":
             if not isinstance(key, ed25519.Ed25519PublicKey):
                 raise SignatureError("EdDSA needs an Ed25519 key")
@@ -187,6 +191,6 @@ def verify_signature(token: str, key: Any, algorithm: str) -> None:
         else:  # RS256
             if not isinstance(key, rsa.RSAPublicKey):
                 raise SignatureError("RS256 needs an RSA key")
-            key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+            key.verify(signature, message, _PKCS1V15, _SHA256)
     except InvalidSignature:
         raise SignatureError("signature does not verify") from None

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from verifier.artefacts import Artefact, Unreadable, read_artefact
@@ -42,6 +42,20 @@ VERIFY_PATH = re.compile(
 )
 
 PdfReader = Callable[[bytes], tuple[Artefact, list[CheckResult]]]
+
+#: The passing outcomes that read the same for every credential, made once.
+_ALLOWED = {alg: CheckResult("algorithm", CheckStatus.PASS, f"{alg} is allowed")
+            for alg in ALLOWED_ALGORITHMS}  # fmt: skip
+_VERIFIES = {alg: CheckResult("signature", CheckStatus.PASS, f"{alg} signature verifies")
+             for alg in ALLOWED_ALGORITHMS}  # fmt: skip
+_CLAIMS_MATCH = CheckResult(
+    "claims", CheckStatus.PASS, "iss, jti, sub, nbf, exp match the credential"
+)
+_SCHEMA_VALID = CheckResult(
+    "schema", CheckStatus.PASS, "valid Open Badges 3.0 AchievementCredential"
+)
+#: What a NumericDate may be (a union built once, not on every isinstance call).
+_NUMBER = int | float
 
 
 @dataclass(frozen=True)
@@ -160,9 +174,10 @@ class Verifier:
         issuer = issuer_id(credential)
         key = self._key(header, issuer, run) if alg_ok else None
         self._signature(token, header, key, run)
-        self._claims(payload, credential, legacy, run)
+        validity = _Validity.of(credential, legacy)
+        self._claims(payload, credential, issuer, validity, legacy, run)
         self._schema(credential, legacy, run)
-        self._window(credential, legacy, run)
+        self._window(validity, run)
         run.checks.append(
             check_status(
                 credential, self.fetcher, now=run.now, leeway=self.options.leeway,
@@ -248,8 +263,8 @@ class Verifier:
         return run.result(credential)
 
     def _header(self, header: dict[str, Any], run: _Run) -> None:
-        extra = sorted(set(header) - ALLOWED_HEADER)
-        if extra:
+        if not ALLOWED_HEADER.issuperset(header):
+            extra = sorted(set(header) - ALLOWED_HEADER)
             run.add("header", CheckStatus.FAIL, f"header members not allowed: {', '.join(extra)}")
         elif header.get("typ") not in ALLOWED_TYP:
             run.add("header", CheckStatus.FAIL, f"typ {header.get('typ')!r} is not JWT or vc+jwt")
@@ -263,7 +278,7 @@ class Verifier:
     def _algorithm(self, header: dict[str, Any], run: _Run) -> bool:
         alg = header.get("alg")
         if alg in ALLOWED_ALGORITHMS:
-            run.add("algorithm", CheckStatus.PASS, f"{alg} is allowed")
+            run.checks.append(_ALLOWED[alg])
             return True
         run.add("algorithm", CheckStatus.FAIL,
                 f"{alg!r} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")  # fmt: skip
@@ -296,44 +311,51 @@ class Verifier:
         except SignatureError as exc:
             run.add("signature", CheckStatus.FAIL, str(exc))
         else:
-            run.add("signature", CheckStatus.PASS, f"{header['alg']} signature verifies")
+            run.checks.append(_VERIFIES[header["alg"]])
 
     def _claims(
-        self, payload: dict[str, Any], credential: dict[str, Any], legacy: bool, run: _Run
+        self,
+        payload: dict[str, Any],
+        credential: dict[str, Any],
+        issuer: str | None,
+        validity: _Validity,
+        legacy: bool,
+        run: _Run,
     ) -> None:
         subject = credential.get("credentialSubject")
         subject_id = subject.get("id") if isinstance(subject, dict) else None
-        start, end = (credential.get(name) for name in _validity_members(legacy))
-        problems, notes = [], []
+        problems: list[str] = []
+        notes: list[str] = []
         if "vc" in payload and not legacy:
             problems.append("the vc claim is not a credential object")
         if "vp" in payload:
             problems.append("a vp claim has no place in a credential")
-        for claim, expected in (("iss", issuer_id(credential)), ("jti", credential.get("id")),
+        for claim, expected in (("iss", issuer), ("jti", credential.get("id")),
                                 ("sub", subject_id)):  # fmt: skip
             if claim not in payload:
                 if expected is not None and claim != "sub":
                     problems.append(f"{claim} is missing")
             elif payload[claim] != expected:
                 problems.append(f"{claim} {payload[claim]!r} ≠ {expected!r}")
-        for claim, value in (("nbf", start), ("exp", end)):
+        for claim, value, moment in (
+            ("nbf", validity.start, validity.start_at),
+            ("exp", validity.end, validity.end_at),
+        ):
             if claim not in payload:
                 if value is not None:
                     notes.append(f"{claim} absent (accepted)")
                 continue
             claimed = payload[claim]
-            moment = instant(value)
-            if not isinstance(claimed, int | float) or isinstance(claimed, bool):
+            if not isinstance(claimed, _NUMBER) or isinstance(claimed, bool):
                 problems.append(f"{claim} is not a NumericDate")
             elif moment is None or int(claimed) != int(moment.timestamp()):
                 problems.append(f"{claim} {claimed} does not match {value!r}")
         if problems:
             run.add("claims", CheckStatus.FAIL, "; ".join(problems))
+        elif notes:
+            run.add("claims", CheckStatus.PASS, f"{_CLAIMS_MATCH.detail} ({'; '.join(notes)})")
         else:
-            detail = "iss, jti, sub, nbf, exp match the credential"
-            run.add(
-                "claims", CheckStatus.PASS, f"{detail} ({'; '.join(notes)})" if notes else detail
-            )
+            run.checks.append(_CLAIMS_MATCH)
 
     def _schema(self, credential: dict[str, Any], legacy: bool, run: _Run) -> None:
         if legacy:
@@ -352,12 +374,10 @@ class Verifier:
             more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
             run.add("schema", CheckStatus.FAIL, "; ".join(errors[:3]) + more)
         else:
-            run.add("schema", CheckStatus.PASS, "valid Open Badges 3.0 AchievementCredential")
+            run.checks.append(_SCHEMA_VALID)
 
-    def _window(self, credential: dict[str, Any], legacy: bool, run: _Run) -> None:
-        start_name, end_name = _validity_members(legacy)
-        start, end = credential.get(start_name), credential.get(end_name)
-        start_at, end_at = instant(start), instant(end)
+    def _window(self, validity: _Validity, run: _Run) -> None:
+        start_name, end_name, start, end, start_at, end_at = validity
         leeway = self.options.leeway
         if start_at is None:
             run.add(
@@ -413,9 +433,26 @@ class Verifier:
         )
 
 
-def _validity_members(legacy: bool) -> tuple[str, str]:
-    """Where the validity window lives: VC 1.1's issuanceDate/expirationDate, or VC 2.0's."""
-    return ("issuanceDate", "expirationDate") if legacy else ("validFrom", "validUntil")
+class _Validity(NamedTuple):
+    """The credential's validity members and their instants, read once for the claims and
+    validity window checks. VC 1.1 names them issuanceDate/expirationDate, VC 2.0
+    validFrom/validUntil."""
+
+    start_name: str
+    end_name: str
+    start: Any
+    end: Any
+    start_at: dt.datetime | None
+    end_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, credential: dict[str, Any], legacy: bool) -> _Validity:
+        start_name, end_name = ("issuanceDate", "expirationDate") if legacy else _VC2_VALIDITY
+        start, end = credential.get(start_name), credential.get(end_name)
+        return cls(start_name, end_name, start, end, instant(start), instant(end))
+
+
+_VC2_VALIDITY = ("validFrom", "validUntil")
 
 
 def _read_pdf(data: bytes) -> tuple[Artefact, list[CheckResult]]:
