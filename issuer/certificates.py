@@ -21,20 +21,17 @@ Where the time goes, and what this module does about it (``bench/certificates.py
   the container once; after that only the document digest and the signature value change, so
   they are spliced into the pre-encoded DER. The placeholder size is computed once.
 * **Bulk**: :meth:`CertificateRenderer.certificates_many` spreads batches over worker
-  processes. They are forked from a warmed-up renderer, so they inherit its fonts, stylesheet
-  and signer in memory (no key or passphrase crosses a pipe or touches a file), and freeze
-  what they inherit out of the garbage collector's sight.
+  processes forked from a warmed-up renderer (``issuer.forking``): they inherit its fonts,
+  stylesheet and signer in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import io
 import itertools
 import logging
-import multiprocessing
 import os
 import secrets
 import threading
@@ -47,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from criteria import Milestone
+from issuer import forking
 from issuer.qr import qr_svg
 from templates import TEMPLATES_DIR
 
@@ -324,7 +322,7 @@ class CertificateRenderer:
         A generator working through a window of a few batches per process at a time, so
         memory stays bounded however many certificates there are.
         """
-        if processes > 1 and not _single_threaded():
+        if processes > 1 and not forking.single_threaded():
             log.warning("rendering certificates in one process: forking a threaded process")
             processes = 1
         window = batch_size * processes * 8
@@ -345,12 +343,7 @@ class CertificateRenderer:
     def _pool(self, processes: int) -> ProcessPoolExecutor:
         """Worker processes forked from this one, after building what they all need."""
         self.warm_up()  # the workers inherit it
-        return ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start_worker,
-            initargs=(self,),
-        )
+        return forking.pool(processes, self)
 
     def _render_missing(
         self,
@@ -381,35 +374,9 @@ def _chunks(items: Iterable[CertificateData], size: int) -> Iterator[list[Certif
         yield chunk
 
 
-def _single_threaded() -> bool:
-    """True if no other Python thread runs (forking then copies no lock another thread holds).
-
-    WeasyPrint, Pango and fontconfig start no threads of their own while rendering.
-    """
-    return threading.active_count() == 1
-
-
-#: The renderer of a worker process (see CertificateRenderer._render_batches).
-_worker: CertificateRenderer | None = None
-
-
-def _start_worker(renderer: CertificateRenderer) -> None:
-    """Adopt the parent's renderer. The pool forks, so ``renderer`` (with its fonts, stylesheet
-    and signer, whose key the parent loaded from the key store) is inherited in memory: no key
-    or passphrase crosses a pipe or touches a file.
-
-    Everything inherited is then frozen out of the garbage collector's sight: its collections
-    would scan the whole inherited heap again and again (a tenth of the rendering time) and
-    touch, hence copy, pages the worker otherwise shares with its parent.
-    """
-    global _worker
-    _worker = renderer
-    gc.freeze()
-
-
 def _render_in_worker(batch: list[CertificateData], batch_size: int) -> list[bytes]:
-    assert _worker is not None, "worker not started"
-    return _worker.render_many(batch, batch_size)
+    renderer: CertificateRenderer = forking.adopted()
+    return renderer.render_many(batch, batch_size)
 
 
 #: How the certificate words each kind of rule that assessed the learner.

@@ -162,6 +162,10 @@ def build_credential(
     return credential
 
 
+#: The registered claims a credential's JWT adds (:func:`jwt_claims`).
+CLAIM_NAMES = frozenset({"iss", "jti", "sub", "nbf", "exp"})
+
+
 def jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
     """The registered claims mirroring the credential [OB3 §8.2.4.1]; never a ``vc`` claim."""
     claims = {
@@ -180,15 +184,21 @@ def _numeric_date(value: str) -> int:
 
 
 def sign(payload: dict[str, Any], private_key: Any, alg: str, kid: str) -> str:
-    """A compact JWS whose header holds only ``alg``, ``kid`` and ``typ: JWT`` (RFC 7515).
+    """A compact JWS of ``payload`` (see :func:`sign_json`)."""
+    return sign_json(orjson.dumps(payload), private_key, alg, kid)
+
+
+def sign_json(payload: bytes, private_key: Any, alg: str, kid: str) -> str:
+    """A compact JWS of the JSON object ``payload`` whose header holds only ``alg``, ``kid`` and
+    ``typ: JWT`` (RFC 7515).
 
     Encoded here (compact UTF-8 JSON by orjson, 20x faster than the standard library's) and
     signed with ``cryptography`` directly, as the verifier checks it: PyJWT's encoder spends
     longer on JSON and base64url than the signature takes. Its decoder reads every token this
     makes (tests).
     """
-    header = {"alg": alg, "kid": kid, "typ": "JWT"}
-    signing_input = b".".join(_b64url(orjson.dumps(part)) for part in (header, payload))
+    header = orjson.dumps({"alg": alg, "kid": kid, "typ": "JWT"})
+    signing_input = _b64url(header) + b"." + _b64url(payload)
     if alg == "ES256":
         r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         signature = r.to_bytes(32) + s.to_bytes(32)

@@ -268,10 +268,14 @@ class KeyStore:
         """The current key and its private key, from one reading of the ring: a rotation by
         another process is picked up whole. Each private key is decrypted once per process."""
         key = self.current()
+        return key, self.unlocked(key.key_id)
+
+    def unlocked(self, key_id: str) -> PrivateKey:
+        """The private key ``key_id``, decrypted once per process."""
         decrypted = self.__dict__.setdefault("_decrypted", {})
-        if key.key_id not in decrypted:
-            decrypted[key.key_id] = self.private_key(key.key_id)
-        return key, decrypted[key.key_id]
+        if key_id not in decrypted:
+            decrypted[key_id] = self.private_key(key_id)
+        return decrypted[key_id]
 
     @property
     def signing_key(self) -> PrivateKey:

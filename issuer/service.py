@@ -9,13 +9,17 @@ or concurrent request gets the existing one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
+import orjson
 from jwt import PyJWK
 from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,18 +27,20 @@ from sqlalchemy.orm import Session
 
 from criteria import Catalogue, Evidence, EvidenceError, Verdict
 from criteria.evidence import with_held
-from issuer import reviews, statuslists
+from issuer import forking, reviews, statuslists
 from issuer.accounts import Account
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
 from issuer.credential import (
+    CLAIM_NAMES,
     VC_CONTEXT,
     IssuerProfile,
     StatusEntry,
     build_credential,
     jwt_claims,
     sign,
+    sign_json,
 )
 from issuer.db import Database
 from issuer.db.models import (
@@ -61,6 +67,7 @@ from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
 from verifier.vc import stamp
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 Row = TypeVar("Row")
 #: How many times an issuance is retried after losing a race (same index, same credential).
@@ -80,11 +87,56 @@ def utc_now() -> dt.datetime:
 class LearnerRef(NamedTuple):
     """A learner's row as issuance needs it (read and written without ORM objects)."""
 
-    id: int
+    #: None until stored.
+    id: int | None
     external_id: str
     subject_id: str
     name: str
     email: str
+    #: Whether the name or email differ from the stored row's (or there is none yet).
+    changed: bool = False
+
+
+_LEARNER_COLUMNS = (
+    Learner.id, Learner.external_id, Learner.subject_id, Learner.name, Learner.email
+)  # fmt: skip
+
+
+class _Batch:
+    """A batch of bulk issuance between judging and storing (see :meth:`Issuer.issue_batches`)."""
+
+    def __init__(
+        self,
+        items: Sequence[bytes | str | Mapping[str, Any]],
+        parsed: list[Evidence | EvidenceError],
+        now: dt.datetime,
+        key: KeyInfo,
+    ) -> None:
+        self.items, self.parsed, self.now, self.key = items, parsed, now, key
+        self.learners: dict[str, LearnerRef] = {}
+        #: Per valid bundle: its answer, or ("new"|"same", index into pending).
+        self.slots: list[Issued | tuple[str, int]] = []
+        #: Submissions to record: their row's values (but the learner's id), verdict, learner.
+        self.pending: list[tuple[dict[str, Any], Verdict, str]] = []
+        #: Credentials to issue, by their submission's index in pending: row values, payload.
+        self.drafts: dict[int, tuple[dict[str, Any], bytes]] = {}
+        #: The signed tokens, or the workers' futures of them (see Issuer._sign_drafts).
+        self.signing: list[Future[list[str]]] | list[str] = []
+
+    @property
+    def entries(self) -> frozenset[tuple[str, int]]:
+        """The status entries of the drafted credentials."""
+        return frozenset(
+            (values["status_list_id"], values["status_index"]) for values, _ in self.drafts.values()
+        )
+
+    def tokens(self) -> list[str]:
+        """The signed tokens, in the drafts' order (waiting for the workers)."""
+        return [
+            token
+            for part in self.signing
+            for token in (part.result() if isinstance(part, Future) else [part])
+        ]
 
 
 @dataclass(frozen=True)
@@ -204,13 +256,10 @@ class Issuer:
 
     # -- signing --------------------------------------------------------------------------
 
-    def _sign(
-        self, payload: dict[str, Any], signer: tuple[KeyInfo, Any] | None = None
-    ) -> tuple[str, KeyInfo]:
-        """The compact JWS of ``payload`` and the key that signed it (by default the current
-        one; a batch passes the key it read once)."""
-        key, private_key = signer or self.keys.signer()
-        return sign(payload, private_key, key.alg, kid(self.did, key)), key
+    def _sign(self, payload: dict[str, Any]) -> str:
+        """The compact JWS of ``payload``, signed with the current key."""
+        key, private_key = self.keys.signer()
+        return sign(payload, private_key, key.alg, kid(self.did, key))
 
     def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
         url = self.status_list_url(list_id)
@@ -228,7 +277,7 @@ class Issuer:
             },
         }
         claims = {"iss": self.did, "jti": url, "sub": f"{url}#list", "nbf": int(now.timestamp())}
-        return self._sign(credential | claims)[0]
+        return self._sign(credential | claims)
 
     def _published_key(self, key: KeyInfo) -> Any:
         cache = self.__dict__.setdefault("_key_objects", {})
@@ -236,9 +285,18 @@ class Issuer:
             cache[key.key_id] = PyJWK(key.public_jwk).key
         return cache[key.key_id]
 
-    def _self_check(self, credential: dict[str, Any], token: str, key: KeyInfo) -> None:
-        """Schema-valid and verifiable with our published key, or it is a bug: never stored."""
+    def _seal(self, payload: bytes, key: KeyInfo) -> str:
+        """Sign a credential's JWT payload (JSON) with ``key`` and check the token, which is
+        schema-valid and verifiable with the published key, or it is a bug: never stored."""
+        token = sign_json(payload, self.keys.unlocked(key.key_id), key.alg, kid(self.did, key))
+        self._self_check(orjson.loads(payload), token, key)
+        return token
+
+    def _self_check(self, expected: dict[str, Any], token: str, key: KeyInfo) -> None:
+        credential = {name: v for name, v in expected.items() if name not in CLAIM_NAMES}
         problems = schema_errors(credential)
+        if expected != credential | jwt_claims(credential):
+            problems.append("the claims do not mirror the credential")
         try:
             # the key as published in the JWKS and DID document, not the private key's twin
             verify_signature(token, self._published_key(key), key.alg)
@@ -248,8 +306,7 @@ class Issuer:
         else:
             if set(header) != {"alg", "kid", "typ"}:
                 problems.append(f"header members {sorted(header)}")
-            claims = jwt_claims(credential)
-            if payload != credential | claims:
+            if payload != expected:
                 problems.append("payload differs from the credential")
         if problems:
             raise IssuanceBugError("credential failed its own checks: " + "; ".join(problems))
@@ -285,27 +342,221 @@ class Issuer:
         return self._retrying(lambda: self._issue_once(evidence, actor, skip_held))
 
     def issue_many(
-        self, items: Sequence[bytes | str | Mapping[str, Any]], *, actor: str, batch: int = BATCH
+        self,
+        items: Sequence[bytes | str | Mapping[str, Any]],
+        *,
+        actor: str,
+        batch: int | None = None,
+        workers: int = 0,
     ) -> list[Issued | EvidenceError]:
-        """Bulk issuance: each batch of bundles is judged, signed and stored in one transaction.
+        """Bulk issuance: each batch of bundles (``BATCH`` by default) is judged, signed and
+        stored in one transaction.
 
         Outcomes come back in order: an ``Issued`` (new, already held, or not met) or the
-        ``EvidenceError`` of an invalid bundle. A learner who already holds a milestone is
-        answered with the existing credential and nothing is recorded, so a re-run after a
-        crash completes the work without duplicates. A batch that loses a race with another
-        writer is retried one bundle at a time.
+        ``EvidenceError`` of an invalid bundle. See :meth:`issue_batches`.
         """
-        outcomes: list[Issued | EvidenceError] = []
-        for start in range(0, len(items), batch):
-            chunk = items[start : start + batch]
+        return [
+            outcome
+            for outcomes in self.issue_batches(items, actor=actor, batch=batch, workers=workers)
+            for outcome in outcomes
+        ]
+
+    def issue_batches(
+        self,
+        items: Sequence[bytes | str | Mapping[str, Any]],
+        *,
+        actor: str,
+        batch: int | None = None,
+        workers: int = 0,
+    ) -> Iterator[list[Issued | EvidenceError]]:
+        """The outcomes of bulk issuance, batch by batch, each as soon as it is stored.
+
+        A learner who already holds a milestone is answered with the existing credential and
+        nothing is recorded, so a re-run after a crash completes the work without duplicates.
+        A batch is judged and its credentials drafted first, then signed (here, or by
+        ``workers`` worker processes: signing and self-checking are half the work), then stored
+        in one transaction. With workers, the next batch is judged while this one is signed,
+        unless they share a learner. A batch that loses a race with another writer
+        (a learner, credential or status entry taken meanwhile) is issued again one bundle at a
+        time.
+        """
+        batch = batch or BATCH
+        chunks = [items[start : start + batch] for start in range(0, len(items), batch)]
+        workers = min(workers, len(chunks) - 1)  # a pipeline of one batch gains nothing
+        if workers and not forking.single_threaded():
+            log.warning("issuing in one process: forking a threaded process")
+            workers = 0
+        with ExitStack() as stack:
+            pool = stack.enter_context(self._pool(workers)) if workers else None
+            signing: _Batch | None = None
+            for chunk in chunks:
+                parsed = self._parse(chunk)
+                people = {e.learner.id for e in parsed if isinstance(e, Evidence)}
+                if signing is not None and not people.isdisjoint(signing.learners):
+                    yield self._store(signing, actor)  # judge against what it stores
+                    signing = None
+                planned = self._plan(chunk, parsed, signing.entries if signing else frozenset())
+                self._sign_drafts(planned, pool, workers)
+                if signing is not None:
+                    yield self._store(signing, actor)
+                signing = planned
+            if signing is not None:
+                yield self._store(signing, actor)
+
+    def _pool(self, workers: int) -> ProcessPoolExecutor:
+        """Workers that sign and self-check credentials, forked with this issuer: its key
+        store already holds the decrypted signing key, which never crosses a pipe."""
+        self.keys.signer()
+        self.db.close_connections()
+        return forking.pool(workers, self)
+
+    def _parse(
+        self, chunk: Sequence[bytes | str | Mapping[str, Any]]
+    ) -> list[Evidence | EvidenceError]:
+        parsed: list[Evidence | EvidenceError] = []
+        for item in chunk:
             try:
-                outcomes += self._issue_batch(chunk, actor)
-            except IntegrityError:
-                outcomes += [self._issue_or_error(item, actor) for item in chunk]
-            self._bulk_count += len(chunk)
-            if self._bulk_count >= self._next_analysis:  # at 2,000, 4,000, 8,000, … bundles
-                self.db.refresh_statistics(*GROWING_TABLES)
-                self._next_analysis *= 2
+                parsed.append(self.catalogue.parse(item))
+            except EvidenceError as exc:
+                parsed.append(exc)
+        return parsed
+
+    def _plan(
+        self,
+        chunk: Sequence[bytes | str | Mapping[str, Any]],
+        parsed: list[Evidence | EvidenceError],
+        reserved: frozenset[tuple[str, int]],
+    ) -> _Batch:
+        """Judge a batch and draft its credentials; nothing of it is written yet (only a status
+        list, when one is opened or found full). ``reserved`` are status entries drafted and
+        not yet stored."""
+        valid = [e for e in parsed if isinstance(e, Evidence)]
+        now = self.clock()
+        planned = _Batch(chunk, parsed, now, self.keys.current())
+        with self.db.write() as session:
+            planned.learners = self._learners_read(session, [e.raw["learner"] for e in valid])
+            stored = [lr.id for lr in planned.learners.values() if lr.id is not None]
+            live = {
+                (c.learner_id, c.milestone_id): c
+                for c in session.scalars(
+                    select(Credential).where(
+                        Credential.learner_id.in_(stored), Credential.revoked_at.is_(None)
+                    )
+                )
+            }
+            held: dict[str, set[str]] = {}
+            external = {lr.id: lr.external_id for lr in planned.learners.values()}
+            for learner_id, milestone_id in live:
+                held.setdefault(external[learner_id], set()).add(milestone_id)
+            issuing: dict[tuple[str, str], int] = {}  # met in this batch → its pending index
+            for evidence in valid:
+                learner = planned.learners[evidence.learner.id]
+                key = (learner.external_id, evidence.milestone)
+                if key in issuing:  # the same achievement twice in one batch
+                    planned.slots.append(("same", issuing[key]))
+                    continue
+                verdict = self.catalogue.evaluate(
+                    with_held(evidence, list(held.get(learner.external_id, ())))
+                )
+                if (learner.id, evidence.milestone) in live:
+                    planned.slots.append(Issued(verdict, live[learner.id, evidence.milestone],
+                                                False, None))  # fmt: skip
+                    continue
+                submission = {
+                    "milestone_id": evidence.milestone,
+                    "bundle": evidence.submitted,
+                    "bundle_digest": verdict.evidence_digest,
+                    "rules_digest": verdict.rules_digest,
+                    "status": verdict.status.value,
+                    "verdict": verdict.to_dict(),
+                    "created_at": now,
+                }
+                planned.pending.append((submission, verdict, learner.external_id))
+                planned.slots.append(("new", len(planned.pending) - 1))
+                if verdict.met:  # later bundles in this batch see the milestone as held
+                    held.setdefault(learner.external_id, set()).add(evidence.milestone)
+                    issuing[key] = len(planned.pending) - 1
+            met = list(issuing.values())
+            entries = statuslists.allocate_many(session, self, len(met), now, reserved)
+        for n, (list_id, index) in zip(met, entries, strict=True):
+            _, verdict, learner_id = planned.pending[n]
+            planned.drafts[n] = self._draft(
+                planned.learners[learner_id], verdict, list_id, index, now
+            )
+        return planned
+
+    def _sign_drafts(self, planned: _Batch, pool: ProcessPoolExecutor | None, workers: int) -> None:
+        """Sign and self-check a batch's drafts: here, or split over the pool's workers."""
+        payloads = [payload for _, payload in planned.drafts.values()]
+        if pool is None:
+            planned.signing = [self._seal(payload, planned.key) for payload in payloads]
+            return
+        share = -(-len(payloads) // workers) or 1
+        planned.signing = [
+            pool.submit(_seal_in_worker, payloads[start : start + share], planned.key)
+            for start in range(0, len(payloads), share)
+        ]
+
+    def _store(self, planned: _Batch, actor: str) -> list[Issued | EvidenceError]:
+        """Write a judged and signed batch in one transaction: its learners, submissions,
+        credentials and log lines (the same rows as one-at-a-time issuance writes), with a few
+        multi-row INSERTs and no ORM unit of work."""
+        tokens = planned.tokens()  # before the transaction: no lock is held while waiting
+        try:
+            with self.db.write() as session:
+                learners = self._learners_write(session, planned.learners, planned.now)
+                connection = session.connection()
+                submission_ids = (
+                    connection.execute(
+                        insert(Submission.__table__).returning(
+                            Submission.__table__.c.id, sort_by_parameter_order=True
+                        ),
+                        [
+                            values | {"learner_id": learners[learner_id].id}
+                            for values, _, learner_id in planned.pending
+                        ],
+                    )
+                    .scalars()
+                    .all()
+                    if planned.pending
+                    else []
+                )
+                answers: dict[int, Issued] = {}
+                records: list[dict[str, Any]] = []
+                entries: list[dict[str, Any]] = []
+                for (n, (draft, _)), token in zip(planned.drafts.items(), tokens, strict=True):
+                    _, verdict, learner_id = planned.pending[n]
+                    values = draft | {
+                        "learner_id": learners[learner_id].id, "submission_id": submission_ids[n],
+                        "jwt": token, "key_id": planned.key.key_id,
+                    }  # fmt: skip
+                    records.append(values)
+                    entries.append(issued_entry(values, learner_id, actor, planned.now))
+                    answers[n] = Issued(verdict, Credential(**values), True, submission_ids[n])
+                if records:
+                    connection.execute(insert(Credential.__table__), records)
+                    connection.execute(insert(IssuanceLog.__table__), entries)
+        except IntegrityError:
+            outcomes = [self._issue_or_error(item, actor) for item in planned.items]
+        else:
+            for n, (_, verdict, _) in enumerate(planned.pending):
+                answers.setdefault(n, Issued(verdict, None, False, submission_ids[n]))
+            resolved = iter(
+                slot
+                if isinstance(slot, Issued)
+                else answers[slot[1]]
+                if slot[0] == "new"
+                else Issued(answers[slot[1]].verdict, answers[slot[1]].credential, False, None)
+                for slot in planned.slots
+            )
+            outcomes = [
+                item if isinstance(item, EvidenceError) else next(resolved)
+                for item in planned.parsed
+            ]
+        self._bulk_count += len(planned.items)
+        if self._bulk_count >= self._next_analysis:  # at 2,000, 4,000, 8,000, … bundles
+            self.db.refresh_statistics(*GROWING_TABLES)
+            self._next_analysis *= 2
         return outcomes
 
     def _issue_or_error(
@@ -316,142 +567,56 @@ class Issuer:
         except EvidenceError as exc:
             return exc
 
-    def _issue_batch(
-        self, chunk: Sequence[bytes | str | Mapping[str, Any]], actor: str
-    ) -> list[Issued | EvidenceError]:
-        """One transaction for a batch, written with a few multi-row INSERTs (no ORM unit of
-        work): the rows are the same as one-at-a-time issuance writes."""
-        parsed: list[Evidence | EvidenceError] = []
-        for item in chunk:
-            try:
-                parsed.append(self.catalogue.parse(item))
-            except EvidenceError as exc:
-                parsed.append(exc)
-        valid = [e for e in parsed if isinstance(e, Evidence)]
-        now = self.clock()
-        with self.db.write() as session:
-            learners = self._learners_for(session, [e.raw["learner"] for e in valid], now)
-            live = {
-                (c.learner_id, c.milestone_id): c
-                for c in session.scalars(
-                    select(Credential).where(
-                        Credential.learner_id.in_([lr.id for lr in learners.values()]),
-                        Credential.revoked_at.is_(None),
-                    )
-                )
-            }
-            held: dict[int, set[str]] = {}
-            for learner_id, milestone_id in live:
-                held.setdefault(learner_id, set()).add(milestone_id)
-            pending: list[tuple[dict[str, Any], Verdict, LearnerRef]] = []
-            issuing: dict[tuple[int, str], int] = {}  # met in this batch → its pending index
-            #: Per valid bundle: its answer, or ("new"|"same", index into pending).
-            slots: list[Issued | tuple[str, int]] = []
-            for evidence in valid:
-                learner = learners[evidence.learner.id]
-                key = (learner.id, evidence.milestone)
-                if key in issuing:  # the same achievement twice in one batch
-                    slots.append(("same", issuing[key]))
-                    continue
-                verdict = self.catalogue.evaluate(
-                    with_held(evidence, list(held.get(learner.id, ())))
-                )
-                if key in live:
-                    slots.append(Issued(verdict, live[key], False, None))
-                    continue
-                submission = {
-                    "learner_id": learner.id,
-                    "milestone_id": evidence.milestone,
-                    "bundle": evidence.submitted,
-                    "bundle_digest": verdict.evidence_digest,
-                    "rules_digest": verdict.rules_digest,
-                    "status": verdict.status.value,
-                    "verdict": verdict.to_dict(),
-                    "created_at": now,
-                }
-                pending.append((submission, verdict, learner))
-                slots.append(("new", len(pending) - 1))
-                if verdict.met:  # later bundles in this batch see the milestone as held
-                    held.setdefault(learner.id, set()).add(evidence.milestone)
-                    issuing[key] = len(pending) - 1
-            # Core statements on the session's connection: multi-row INSERTs, no ORM bookkeeping
-            connection = session.connection()
-            submission_ids = (
-                connection.execute(
-                    insert(Submission.__table__).returning(
-                        Submission.__table__.c.id, sort_by_parameter_order=True
-                    ),
-                    [submission for submission, _, _ in pending],
-                )
-                .scalars()
-                .all()
-                if pending
-                else []
-            )
-            met = [n for n, (_, verdict, _) in enumerate(pending) if verdict.met]
-            answers: dict[int, Issued] = {}
-            records: list[dict[str, Any]] = []
-            entries: list[dict[str, Any]] = []
-            signer = self.keys.signer()
-            for n, (list_id, index) in zip(
-                met, statuslists.allocate_many(session, self, len(met), now), strict=True
-            ):
-                _, verdict, learner = pending[n]
-                values = self._signed(
-                    learner, submission_ids[n], verdict, list_id, index, now, signer
-                )
-                records.append(values)
-                entries.append(issued_entry(values, learner.external_id, actor, now))
-                answers[n] = Issued(verdict, Credential(**values), True, submission_ids[n])
-            if records:
-                connection.execute(insert(Credential.__table__), records)
-                connection.execute(insert(IssuanceLog.__table__), entries)
-            for n, (_, verdict, _) in enumerate(pending):
-                answers.setdefault(n, Issued(verdict, None, False, submission_ids[n]))
-        resolved = iter(
-            slot
-            if isinstance(slot, Issued)
-            else answers[slot[1]]
-            if slot[0] == "new"
-            else Issued(answers[slot[1]].verdict, answers[slot[1]].credential, False, None)
-            for slot in slots
-        )
-        return [item if isinstance(item, EvidenceError) else next(resolved) for item in parsed]
-
-    def _learners_for(
-        self, session: Session, people: list[Mapping[str, str]], now: dt.datetime
+    def _learners_read(
+        self, session: Session, people: list[Mapping[str, str]]
     ) -> dict[str, LearnerRef]:
-        """Learners by external id, created where missing and updated where their name or email
-        changed: a statement each, whatever the number of people."""
+        """Learners by external id as the bundles name them: a statement whatever the number of
+        people. A learner not yet stored gets a new subject id and no id (see
+        :meth:`_learners_write`); ``changed`` marks a name or email to update."""
         wanted = {p["id"]: (p["name"], p["email"].strip().lower()) for p in people}
-        columns = (Learner.id, Learner.external_id, Learner.subject_id, Learner.name, Learner.email)
         found = {
             row.external_id: LearnerRef(*row)
             for row in session.execute(
-                select(*columns).where(Learner.external_id.in_(list(wanted)))
+                select(*_LEARNER_COLUMNS).where(Learner.external_id.in_(list(wanted)))
             )
         }
+        learners = {}
+        for external_id, (name, email) in wanted.items():
+            stored = found.get(external_id)
+            if stored is None:
+                learners[external_id] = LearnerRef(
+                    None, external_id, f"urn:uuid:{uuid.uuid4()}", name, email, changed=True
+                )
+            elif (stored.name, stored.email) != (name, email):
+                learners[external_id] = stored._replace(name=name, email=email, changed=True)
+            else:
+                learners[external_id] = stored
+        return learners
+
+    def _learners_write(
+        self, session: Session, learners: dict[str, LearnerRef], now: dt.datetime
+    ) -> dict[str, LearnerRef]:
+        """Store the new and changed learners of :meth:`_learners_read` (a statement each
+        kind); all of them, with their ids."""
         new = [
-            {"external_id": external_id, "subject_id": f"urn:uuid:{uuid.uuid4()}",
-             "name": name, "email": email, "created_at": now}
-            for external_id, (name, email) in wanted.items()
-            if external_id not in found
+            {"external_id": lr.external_id, "subject_id": lr.subject_id, "name": lr.name,
+             "email": lr.email, "created_at": now}
+            for lr in learners.values() if lr.id is None
         ]  # fmt: skip
-        if new:
-            for row in session.execute(insert(Learner).returning(*columns), new):
-                found[row.external_id] = LearnerRef(*row)
         changed = [
-            found[external_id]._replace(name=name, email=email)
-            for external_id, (name, email) in wanted.items()
-            if (found[external_id].name, found[external_id].email) != (name, email)
+            {"id": lr.id, "name": lr.name, "email": lr.email}
+            for lr in learners.values()
+            if lr.changed and lr.id is not None
         ]
+        if not new and not changed:
+            return learners
+        stored = dict(learners)
+        if new:
+            for row in session.execute(insert(Learner).returning(*_LEARNER_COLUMNS), new):
+                stored[row.external_id] = LearnerRef(*row)
         if changed:
-            session.execute(
-                update(Learner),
-                [{"id": lr.id, "name": lr.name, "email": lr.email} for lr in changed],
-            )
-            found.update((lr.external_id, lr) for lr in changed)
-        return found
+            session.execute(update(Learner), changed)
+        return stored
 
     @staticmethod
     def _retrying(attempt: Callable[[], Issued]) -> Issued:
@@ -471,7 +636,8 @@ class Issuer:
         bundle = evidence.submitted
         with self.db.write() as session:
             person = bundle["learner"]
-            learner = self._learners_for(session, [person], now)[person["id"]]
+            found = self._learners_read(session, [person])
+            learner = self._learners_write(session, found, now)[person["id"]]
             existing = self._live(session, learner.id, bundle["milestone"]) if skip_held else None
             if existing is not None:
                 held = self.held(session, learner.id)
@@ -658,9 +824,26 @@ class Issuer:
         list_id: str,
         index: int,
         now: dt.datetime,
-        signer: tuple[KeyInfo, Any] | None = None,
     ) -> dict[str, Any]:
         """Build, sign and self-check a credential; the values of the row that records it."""
+        values, payload = self._draft(learner, verdict, list_id, index, now)
+        key = self.keys.current()
+        token = self._seal(payload, key)
+        return values | {
+            "learner_id": learner.id, "submission_id": submission_id, "jwt": token,
+            "key_id": key.key_id,
+        }  # fmt: skip
+
+    def _draft(
+        self,
+        learner: Learner | LearnerRef,
+        verdict: Verdict,
+        list_id: str,
+        index: int,
+        now: dt.datetime,
+    ) -> tuple[dict[str, Any], bytes]:
+        """A new credential: the values of its row (all but its learner's and submission's ids,
+        token and key) and its JWT payload, as JSON, to be signed."""
         milestone = self.catalogue[verdict.milestone]
         credential_id = f"urn:uuid:{uuid.uuid4()}"
         valid_until = (
@@ -679,20 +862,15 @@ class Issuer:
             valid_from=now,
             valid_until=valid_until,
         )
-        token, key = self._sign(credential | jwt_claims(credential), signer)
-        self._self_check(credential, token, key)
-        return {
+        values = {
             "id": credential_id,
-            "learner_id": learner.id,
             "milestone_id": milestone.id,
-            "submission_id": submission_id,
-            "jwt": token,
-            "key_id": key.key_id,
             "status_list_id": list_id,
             "status_index": index,
             "issued_at": now.replace(microsecond=0),
             "valid_until": valid_until,
         }
+        return values, orjson.dumps(credential | jwt_claims(credential))
 
     # -- reading and revoking ---------------------------------------------------------------
 
@@ -917,6 +1095,12 @@ class Issuer:
             revoked_at=row.revoked_at,
         )
         return PublicView(record, row.name, self.status_token(row.status_list_id, row.etag))
+
+
+def _seal_in_worker(payloads: list[bytes], key: KeyInfo) -> list[str]:
+    """Sign and self-check credentials in a worker process (see Issuer._pool)."""
+    issuer: Issuer = forking.adopted()
+    return [issuer._seal(payload, key) for payload in payloads]
 
 
 def issued_entry(

@@ -81,14 +81,19 @@ def publish(session: Session, issuer: Issuer, status_list: StatusList, now: dt.d
 
 
 def allocate_many(
-    session: Session, issuer: Issuer, count: int, now: dt.datetime
+    session: Session,
+    issuer: Issuer,
+    count: int,
+    now: dt.datetime,
+    reserved: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[tuple[str, int]]:
-    """``count`` distinct unused entries, drawn at random, checked against the database in bulk."""
+    """``count`` distinct unused entries, drawn at random, checked against the database in bulk
+    and kept apart from ``reserved`` (entries chosen for credentials not stored yet)."""
     chosen: list[tuple[str, int]] = []
     while len(chosen) < count:
         status_list = open_list(session, issuer, now)
         wanted = count - len(chosen)
-        picked = {index for list_id, index in chosen if list_id == status_list.id}
+        picked = {index for list_id, index in (*chosen, *reserved) if list_id == status_list.id}
         candidates = {secrets.randbelow(status_list.size) for _ in range(2 * wanted + 8)} - picked
         taken = set(
             session.scalars(

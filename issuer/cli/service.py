@@ -25,7 +25,7 @@ from issuer.cli.output import (
 from issuer.config import Settings
 from issuer.errors import IssuerError, NotFoundError
 from issuer.keystore import ALGORITHMS, DEFAULT_ALGORITHM
-from issuer.service import BATCH, Issuer
+from issuer.service import Issuer
 
 #: Exit code for an operational failure (key store, database, configuration).
 EXIT_FAILURE = 1
@@ -434,33 +434,46 @@ COMMANDS.append(users_group)
 @click.command("issue-bulk")
 @click.argument("jsonl", metavar="FILE.jsonl", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def issue_bulk_command(jsonl: str, as_json: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Worker processes signing credentials, 0 for none  [default: the usable "
+                   "cores but one, which judges and stores].")  # fmt: skip
+def issue_bulk_command(jsonl: str, as_json: bool, jobs: int | None) -> None:
     """Issue from many bundles, one JSON object per line, with a progress bar.
 
     Bundles are issued in batches of 200, each one transaction (all of it or none of it).
     Resumable: issuance is idempotent, so running the same file again after an interruption
     issues what is missing, duplicates nothing and records nothing twice.
     """
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
     _setup_logging()
     counts = {"issued": 0, "already issued": 0, "not met": 0, "invalid": 0}
     problems: list[str] = []
+    workers = len(os.sched_getaffinity(0)) - 1 if jobs is None else jobs
     with issuer_errors(as_json):
         service = ready_issuer()
         with open(jsonl, "rb") as handle:
             lines = [(n, line) for n, line in enumerate(handle, 1) if line.strip()]
+        numbers = iter(number for number, _ in lines)
+        batches = service.issue_batches([line for _, line in lines], actor="bulk", workers=workers)
         with click.progressbar(length=len(lines), label="issuing", file=sys.stderr) as bar:
-            for start in range(0, len(lines), BATCH):
-                chunk = lines[start : start + BATCH]
-                outcomes = service.issue_many([line for _, line in chunk], actor="bulk")
-                for (number, _), outcome in zip(chunk, outcomes, strict=True):
-                    if isinstance(outcome, EvidenceError):
-                        counts["invalid"] += 1
-                        problems.append(f"line {number}: {outcome.problems[0]}")
-                    elif outcome.credential is None:
-                        counts["not met"] += 1
-                    else:
-                        counts["issued" if outcome.created else "already issued"] += 1
-                bar.update(len(chunk))
+            try:
+                for outcomes in batches:
+                    # outcomes first: zip then stops without taking the next batch's first number
+                    for outcome, number in zip(outcomes, numbers, strict=False):
+                        if isinstance(outcome, EvidenceError):
+                            counts["invalid"] += 1
+                            problems.append(f"line {number}: {outcome.problems[0]}")
+                        elif outcome.credential is None:
+                            counts["not met"] += 1
+                        else:
+                            counts["issued" if outcome.created else "already issued"] += 1
+                    bar.update(len(outcomes))
+            except BrokenProcessPool:
+                fail("a signing worker process died (out of memory?); every batch stored so far "
+                     "is complete: run the same file again to resume", EXIT_FAILURE,
+                     as_json=as_json, error_code="worker_died")  # fmt: skip
     if as_json:
         emit_json(counts | {"problems": problems})
     else:

@@ -90,6 +90,11 @@ class Database:
         #: statement → its compiled form, for :meth:`row`.
         self._prepared: dict[Select[Any], _Prepared] = {}
 
+    def close_connections(self) -> None:
+        """Close the pooled connections (new ones open when next needed): before forking, so
+        that no child process inherits an open connection of its parent's."""
+        self.engine.dispose()
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction that may write: committed on success, rolled back on any error."""

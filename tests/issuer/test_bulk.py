@@ -32,8 +32,30 @@ def count(issuer, model):
         return session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_batch_issues_one_verified_credential_per_learner(issuer):
-    outcomes = issuer.issue_many([person(M1, n) for n in range(30)], actor="test", batch=7)
+@pytest.fixture
+def forks(monkeypatch):
+    """The worker pools bulk issuance forks: a list of their sizes."""
+    from issuer import forking
+
+    sizes = []
+
+    def counted(workers, state):
+        sizes.append(workers)
+        return pool(workers, state)
+
+    pool = forking.pool
+    monkeypatch.setattr(forking, "pool", counted)
+    if not forking.single_threaded():
+        pytest.skip("this process has threads: bulk issuance would not fork")
+    return sizes
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_batch_issues_one_verified_credential_per_learner(issuer, forks, workers):
+    outcomes = issuer.issue_many(
+        [person(M1, n) for n in range(30)], actor="test", batch=7, workers=workers
+    )
+    assert forks == ([workers] if workers else [])
     assert all(o.created for o in outcomes)
     keys = {k["kid"]: k for k in jwks(issuer.did, issuer.keys.ring())["keys"]}
     import jwt
@@ -53,7 +75,15 @@ def test_a_batch_issues_one_verified_credential_per_learner(issuer):
     assert len(set(entries)) == 30
 
 
-def test_outcomes_keep_their_order_and_kind(issuer):
+@pytest.mark.parametrize(
+    ("batch", "workers"),
+    [(200, 0), (1, 1), (2, 2)],
+    ids=["one batch", "a batch each, signed by a worker", "batches of two, two workers"],
+)
+def test_outcomes_keep_their_order_and_kind(issuer, forks, batch, workers):
+    """In smaller batches signed by workers, the next batch is judged while one is signed,
+    except when both name the same learner: learner 1's second and third bundles are judged
+    after the first is stored, so they find M1 held (the third needs it)."""
     not_met = person(M1, 2)
     not_met["checklist"] = []
     items = [
@@ -64,7 +94,8 @@ def test_outcomes_keep_their_order_and_kind(issuer):
         person(M2, 1),  # needs M1, which this batch has just issued
         person(M2, 3),  # needs M1, which learner 3 does not hold
     ]
-    outcomes = issuer.issue_many(items, actor="test")
+    outcomes = issuer.issue_many(items, actor="test", batch=batch, workers=workers)
+    assert forks == ([workers] if workers else [])
     assert outcomes[0].created
     assert isinstance(outcomes[1], EvidenceError)
     assert outcomes[2].credential is None

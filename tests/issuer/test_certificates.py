@@ -34,10 +34,10 @@ from issuer.certificates import (
     CERTIFICATE_DIR,
     AssetFetcher,
     CertificateRenderer,
-    _single_threaded,
 )
 from issuer.config import Settings
 from issuer.db import Database
+from issuer.forking import single_threaded
 from issuer.keystore import KeyStore
 from issuer.service import Issuer
 from issuer.verification import verifier_options
@@ -206,7 +206,7 @@ def certificate_pdfs(issuer: Issuer, records: list, path: str) -> list[bytes]:
     if path == "bulk":
         pairs = issuer.certificates.certificates_many(datas)
     else:
-        if not _single_threaded():
+        if not single_threaded():
             pytest.skip("this process has threads: certificates_many would not fork")
         pairs = issuer.certificates.certificates_many(datas, processes=2, batch_size=1)
     pdfs = [pdf for _, pdf in pairs]
@@ -826,7 +826,7 @@ def uncached_small_batches(bulk_cli, monkeypatch):
 
     shutil.rmtree(bulk_cli.root / "instance" / "certificates", ignore_errors=True)
     monkeypatch.setattr(issuer.certificates, "BATCH", 1)
-    if not _single_threaded():
+    if not single_threaded():
         pytest.skip("this process has threads: certificates_many would not fork")
 
 

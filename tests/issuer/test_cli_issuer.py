@@ -243,6 +243,53 @@ def test_revoked_prerequisite_does_not_count(initialised):
     assert "✗ prerequisites" in result.output
 
 
+@pytest.mark.parametrize("jobs", ["0", "1"])
+def test_issue_bulk_counts_and_names_lines_across_batches(initialised, tmp_path, monkeypatch, jobs):
+    """Batches of two, so each batch's outcomes must line up with its own lines: a problem
+    names the line of the file it is on (blank lines count), whichever process signs."""
+    import issuer.service
+
+    monkeypatch.setattr(issuer.service, "BATCH", 2)
+    bundle = example(FOUNDATION)
+    other = bundle | {"learner": bundle["learner"] | {"id": "bulk-other"}}
+    lines = [json.dumps(bundle), "", json.dumps(other), "{not json", json.dumps(bundle)]
+    path = tmp_path / "bundles.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = initialised("issue-bulk", str(path), "--json", "-j", jobs)
+    assert result.exit_code == 2, result.output
+    summary = json.loads(result.stdout)
+    assert summary["issued"] == 2
+    assert summary["already issued"] == 1
+    assert summary["invalid"] == 1
+    assert [p.split(":")[0] for p in summary["problems"]] == ["line 4"]
+
+
+def die(*args) -> None:
+    """A worker's signing that kills the worker (module level: the pool pickles it by name)."""
+    import os
+
+    os._exit(3)
+
+
+def test_issue_bulk_exits_1_when_a_signing_worker_dies_keeping_stored_batches(
+    initialised, tmp_path, monkeypatch
+):
+    import issuer.service
+
+    monkeypatch.setattr(issuer.service, "BATCH", 1)
+    bundle = example(FOUNDATION)
+    lines = [bundle | {"learner": bundle["learner"] | {"id": f"dies-{n}"}} for n in range(3)]
+    path = tmp_path / "bundles.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    monkeypatch.setattr(issuer.service, "_seal_in_worker", die)
+    result = initialised("issue-bulk", str(path), "--json", "-j", "1")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "worker_died"
+    monkeypatch.undo()
+    again = initialised("issue-bulk", str(path), "--json", "-j", "0")
+    assert json.loads(again.stdout)["issued"] == 3
+
+
 def test_issue_before_init_asks_for_init(vouch):
     result = vouch("issue", str(FOUNDATION))
     assert result.exit_code != 0

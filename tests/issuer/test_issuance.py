@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import threading
 
@@ -287,6 +288,20 @@ def test_issuance_log_is_append_only(issuer):
     with pytest.raises(DBAPIError, match="append-only"), issuer.db.write() as s:
         s.execute(text("DELETE FROM issuance_log"))
     assert counts(issuer)["issuance_log"] == 1
+
+
+def test_bulk_allocation_keeps_clear_of_reserved_entries(issuer, monkeypatch):
+    """Bulk issuance drafts a batch's credentials while the one before is still being signed:
+    the entries drafted for that one are reserved, though not stored yet."""
+    from issuer import statuslists
+
+    draws = itertools.count()  # 0, 1, 2, … in place of random draws
+    monkeypatch.setattr(statuslists.secrets, "randbelow", lambda _size: next(draws) % 120)
+    with issuer.db.write() as session:
+        list_id = statuslists.open_list(session, issuer, issuer.clock()).id
+        reserved = frozenset((list_id, index) for index in range(100))
+        chosen = statuslists.allocate_many(session, issuer, 20, issuer.clock(), reserved)
+    assert sorted(chosen) == [(list_id, index) for index in range(100, 120)]
 
 
 def test_status_list_is_signed_and_large_enough(issuer):
