@@ -140,10 +140,9 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return True
 
 
-def read_compact(
-    token: str, *, max_bytes: int = MAX_TOKEN_BYTES
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and payload of a compact JWS, unverified; ``TokenError`` if unreadable."""
+def compact_segments(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> tuple[str, str, str]:
+    """The header, payload and signature segments of a compact JWS, surrounding whitespace
+    ignored; ``TokenError`` unless there are exactly three."""
     if len(token) > max_bytes:
         raise TokenError(f"token is longer than {max_bytes} bytes")
     token = token.strip()
@@ -151,7 +150,20 @@ def read_compact(
     second = token.find(".", first + 1)
     if first < 0 or second < 0 or token.find(".", second + 1) >= 0:
         raise TokenError(f"a compact JWS has 3 segments, this has {token.count('.') + 1}")
-    return _segment(token[:first], "header"), _segment(token[first + 1 : second], "payload")
+    return token[:first], token[first + 1 : second], token[second + 1 :]
+
+
+def read_segment(part: str, what: str) -> dict[str, Any]:
+    """One segment as strict JSON (``what`` names it in errors); ``TokenError`` if unreadable."""
+    return _segment(part, what)
+
+
+def read_compact(
+    token: str, *, max_bytes: int = MAX_TOKEN_BYTES
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and payload of a compact JWS, unverified; ``TokenError`` if unreadable."""
+    header, payload, _ = compact_segments(token, max_bytes=max_bytes)
+    return _segment(header, "header"), _segment(payload, "payload")
 
 
 def verify_signature(token: str, key: Any, algorithm: str) -> None:

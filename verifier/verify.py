@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -23,7 +24,8 @@ from verifier.jose import (
     ALLOWED_ALGORITHMS,
     SignatureError,
     TokenError,
-    read_compact,
+    compact_segments,
+    read_segment,
     verify_signature,
 )
 from verifier.jwk_util import same_key
@@ -44,8 +46,6 @@ VERIFY_PATH = re.compile(
 PdfReader = Callable[[bytes], tuple[Artefact, list[CheckResult]]]
 
 #: The passing outcomes that read the same for every credential, made once.
-_ALLOWED = {alg: CheckResult("algorithm", CheckStatus.PASS, f"{alg} is allowed")
-            for alg in ALLOWED_ALGORITHMS}  # fmt: skip
 _VERIFIES = {alg: CheckResult("signature", CheckStatus.PASS, f"{alg} signature verifies")
              for alg in ALLOWED_ALGORITHMS}  # fmt: skip
 _CLAIMS_MATCH = CheckResult(
@@ -158,7 +158,9 @@ class Verifier:
             return self._unsecured(artefact, run)
         token = artefact.token
         try:
-            header, payload = read_compact(token)
+            head, body, _ = compact_segments(token)
+            header, header_check, algorithm_check = _header_reading(head)
+            payload = read_segment(body, "payload")
         except TokenError as exc:
             run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
             return run.result(unreadable=True)
@@ -169,10 +171,9 @@ class Verifier:
         model = "VC 1.1 (vc claim)" if legacy else "VC 2.0"
         run.add("decoding", CheckStatus.PASS, f"{artefact.kind}, {model} credential")
         run.checks.extend(artefact.pdf_checks)
-        self._header(header, run)
-        alg_ok = self._algorithm(header, run)
+        run.checks += (header_check, algorithm_check)
         issuer = issuer_id(credential)
-        key = self._key(header, issuer, run) if alg_ok else None
+        key = self._key(header, issuer, run) if algorithm_check.status is CheckStatus.PASS else None
         self._signature(token, header, key, run)
         validity = _Validity.of(credential, legacy)
         self._claims(payload, credential, issuer, validity, legacy, run)
@@ -261,28 +262,6 @@ class Verifier:
                     f"embedded proofs ({names}) are not supported: ask for the VC-JWT")  # fmt: skip
         self._schema(credential, False, run)
         return run.result(credential)
-
-    def _header(self, header: dict[str, Any], run: _Run) -> None:
-        if not ALLOWED_HEADER.issuperset(header):
-            extra = sorted(set(header) - ALLOWED_HEADER)
-            run.add("header", CheckStatus.FAIL, f"header members not allowed: {', '.join(extra)}")
-        elif header.get("typ") not in ALLOWED_TYP:
-            run.add("header", CheckStatus.FAIL, f"typ {header.get('typ')!r} is not JWT or vc+jwt")
-        elif "kid" not in header and "jwk" not in header:
-            run.add("header", CheckStatus.FAIL, "neither kid nor jwk: no way to find the key")
-        elif isinstance(header.get("jwk"), dict) and PRIVATE_MEMBERS & set(header["jwk"]):
-            run.add("header", CheckStatus.FAIL, "the header's jwk contains private key material")
-        else:
-            run.add("header", CheckStatus.PASS, f"members: {', '.join(sorted(header))}")
-
-    def _algorithm(self, header: dict[str, Any], run: _Run) -> bool:
-        alg = header.get("alg")
-        if alg in ALLOWED_ALGORITHMS:
-            run.checks.append(_ALLOWED[alg])
-            return True
-        run.add("algorithm", CheckStatus.FAIL,
-                f"{alg!r} is not allowed (only {', '.join(ALLOWED_ALGORITHMS)})")  # fmt: skip
-        return False
 
     def _key(self, header: dict[str, Any], issuer: str | None, run: _Run) -> Any:
         if issuer is None:
@@ -431,6 +410,44 @@ class Verifier:
         run.add(
             "recipient", CheckStatus.FAIL, "the credential was not awarded to this email address"
         )
+
+
+@lru_cache(maxsize=256)
+def _header_reading(segment: str) -> tuple[dict[str, Any], CheckResult, CheckResult]:
+    """A header segment, read and checked (members, algorithm) once: every token one key signs
+    carries the same header. The header is shared between verifications: read-only.
+    ``TokenError`` (not cached) if it cannot be read."""
+    header = read_segment(segment, "header")
+    return header, _header_check(header), _algorithm_check(header)
+
+
+def _header_check(header: dict[str, Any]) -> CheckResult:
+    if not ALLOWED_HEADER.issuperset(header):
+        extra = sorted(set(header) - ALLOWED_HEADER)
+        return CheckResult(
+            "header", CheckStatus.FAIL, f"header members not allowed: {', '.join(extra)}"
+        )
+    if header.get("typ") not in ALLOWED_TYP:
+        return CheckResult(
+            "header", CheckStatus.FAIL, f"typ {header.get('typ')!r} is not JWT or vc+jwt"
+        )
+    if "kid" not in header and "jwk" not in header:
+        return CheckResult(
+            "header", CheckStatus.FAIL, "neither kid nor jwk: no way to find the key"
+        )
+    if isinstance(header.get("jwk"), dict) and PRIVATE_MEMBERS & set(header["jwk"]):
+        return CheckResult(
+            "header", CheckStatus.FAIL, "the header's jwk contains private key material"
+        )
+    return CheckResult("header", CheckStatus.PASS, f"members: {', '.join(sorted(header))}")
+
+
+def _algorithm_check(header: dict[str, Any]) -> CheckResult:
+    alg = header.get("alg")
+    if alg in ALLOWED_ALGORITHMS:
+        return CheckResult("algorithm", CheckStatus.PASS, f"{alg} is allowed")
+    only = ", ".join(ALLOWED_ALGORITHMS)
+    return CheckResult("algorithm", CheckStatus.FAIL, f"{alg!r} is not allowed (only {only})")
 
 
 class _Validity(NamedTuple):
