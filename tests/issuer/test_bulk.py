@@ -179,3 +179,12 @@ def test_refreshed_statistics_reach_postgresql(issuer):
             text("SELECT reltuples FROM pg_class WHERE oid = 'learners'::regclass")
         )
     assert learners == 20
+
+
+def test_bulk_issuance_leaves_the_garbage_collector_as_it_found_it(issuer):
+    import gc
+
+    thresholds = gc.get_threshold()
+    issuer.issue_many([person(M1, n) for n in range(3)], actor="test")
+    assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0
