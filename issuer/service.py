@@ -509,20 +509,13 @@ class Issuer:
             with self.db.write() as session:
                 learners = self._learners_write(session, planned.learners, planned.now)
                 connection = session.connection()
-                submission_ids = (
-                    connection.execute(
-                        insert(Submission.__table__).returning(
-                            Submission.__table__.c.id, sort_by_parameter_order=True
-                        ),
-                        [
-                            values | {"learner_id": learners[learner_id].id}
-                            for values, _, learner_id in planned.pending
-                        ],
-                    )
-                    .scalars()
-                    .all()
-                    if planned.pending
-                    else []
+                submission_ids = self.db.insert_returning_ids(
+                    connection,
+                    Submission.__table__,
+                    [
+                        values | {"learner_id": learners[learner_id].id}
+                        for values, _, learner_id in planned.pending
+                    ],
                 )
                 answers: dict[int, Issued] = {}
                 records: list[dict[str, Any]] = []
@@ -615,8 +608,7 @@ class Issuer:
             return learners
         stored = dict(learners)
         if new:
-            table = Learner.__table__
-            returning = insert(table).returning(*_LEARNER_COLUMNS, sort_by_parameter_order=True)
+            returning = insert(Learner.__table__).returning(*_LEARNER_COLUMNS)  # by external id
             for row in session.connection().execute(returning, new):
                 stored[row.external_id] = LearnerRef(*row)
         if changed:
