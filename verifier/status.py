@@ -18,6 +18,7 @@ from verifier.vc import instant, issuer_id, stamp
 #: once many entries are set), but never larger than the fetch limit.
 MAX_STATUS_LIST_BYTES = 1024 * 1024
 ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
+_INDEX = int | str  # what statusListIndex may be (a union built once, not per isinstance call)
 LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
 
 
@@ -67,7 +68,7 @@ def _check_entry(
     purpose = entry.get("statusPurpose")
     index = entry.get("statusListIndex")
     try:
-        index = int(index) if isinstance(index, int | str) and str(index).isdigit() else None
+        index = int(index) if isinstance(index, _INDEX) and str(index).isdigit() else None
     except ValueError:
         index = None
     if not isinstance(url, str) or index is None or purpose not in ("revocation", "suspension"):
@@ -76,7 +77,7 @@ def _check_entry(
             "malformed status entry (statusListCredential, statusListIndex, statusPurpose)",
         )
     try:
-        token = fetcher.get(url).decode("utf-8").strip()
+        token = _text(fetcher.get(url))
     except FetchRefused as exc:
         return _result(CheckStatus.FAIL, f"status list refused: {exc}")
     except (FetchError, UnicodeDecodeError) as exc:
@@ -141,6 +142,14 @@ def _verified_once(token: str, jwk: str, alg: str) -> None:
     signature has been checked already; a failure raises and is never cached.
     """
     verify_signature(token, key_for(json.loads(jwk), alg), alg)
+
+
+@lru_cache(maxsize=256)
+def _text(body: bytes) -> str:
+    """A fetched status list as text, once per body: a fetcher answers with the same bytes
+    object until the list changes, and a bytes object keeps its hash, so the lookup costs no
+    pass over the list (decoding did, and hashing the new text another)."""
+    return body.decode("utf-8").strip()
 
 
 @lru_cache(maxsize=256)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 
@@ -31,6 +32,21 @@ def instant(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else None
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_SECOND = dt.timedelta(seconds=1)
+
+
 def stamp(moment: dt.datetime) -> str:
-    """A moment as UTC to the second, for the reasons the checks give."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """A moment as UTC to the second, for the reasons the checks give (``isoformat`` with Z).
+
+    The text is made once per second: every verification within one second shares it, and
+    formatting a date costs several times the lookup. The second is found with exact integer
+    arithmetic (a float timestamp could round 23:59:59.9999995 up to the next day)."""
+    if moment.utcoffset() is None:  # naive: local time, as astimezone reads it
+        moment = moment.astimezone(dt.UTC)
+    return _utc_second((moment - _EPOCH) // _SECOND)
+
+
+@lru_cache(maxsize=4)
+def _utc_second(seconds: int) -> str:
+    return (_EPOCH + dt.timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")

@@ -375,15 +375,7 @@ class Verifier:
             run.add("validity window", CheckStatus.PASS, f"valid from {start}{until}")
 
     def _trust(self, issuer: str | None, run: _Run) -> None:
-        trusted = self.options.trusted_issuers
-        if not trusted:
-            run.add("issuer trusted", CheckStatus.WARN, "no trust list is configured")
-        elif issuer and any(issuer == t or issuer.startswith(t.rstrip("/") + "/") for t in trusted):
-            run.add("issuer trusted", CheckStatus.PASS, f"{issuer} is in your trust list")
-        else:
-            run.add(
-                "issuer trusted", CheckStatus.WARN, f"issuer {issuer} is not in your trust list"
-            )
+        run.checks.append(_trust_check(issuer, self.options.trusted_issuers))
 
     def _recipient(self, credential: dict[str, Any], email: str | None, run: _Run) -> None:
         if email is None:
@@ -448,6 +440,19 @@ def _algorithm_check(header: dict[str, Any]) -> CheckResult:
         return CheckResult("algorithm", CheckStatus.PASS, f"{alg} is allowed")
     only = ", ".join(ALLOWED_ALGORITHMS)
     return CheckResult("algorithm", CheckStatus.FAIL, f"{alg!r} is not allowed (only {only})")
+
+
+@lru_cache(maxsize=256)
+def _trust_check(issuer: str | None, trusted: tuple[str, ...]) -> CheckResult:
+    """Whether the trust list names ``issuer``: once per issuer and list (most verifications
+    meet a few issuers)."""
+    if not trusted:
+        return CheckResult("issuer trusted", CheckStatus.WARN, "no trust list is configured")
+    if issuer and any(issuer == t or issuer.startswith(t.rstrip("/") + "/") for t in trusted):
+        return CheckResult("issuer trusted", CheckStatus.PASS, f"{issuer} is in your trust list")
+    return CheckResult(
+        "issuer trusted", CheckStatus.WARN, f"issuer {issuer} is not in your trust list"
+    )
 
 
 class _Validity(NamedTuple):
