@@ -31,13 +31,19 @@ def single_threaded() -> bool:
 
 
 def pool(processes: int, state: Any) -> ProcessPoolExecutor:
-    """``processes`` workers forked from this process, each adopting ``state``."""
-    return ProcessPoolExecutor(
+    """``processes`` workers forked from this process, each adopting ``state``.
+
+    They are forked now rather than at the first task, so a thread this process starts
+    afterwards is never copied into one.
+    """
+    executor = ProcessPoolExecutor(
         max_workers=processes,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_adopt,
         initargs=(state, os.getpid()),
     )
+    executor.submit(os.getpid).result()  # a fork pool forks all its workers for its first task
+    return executor
 
 
 def adopted() -> Any:

@@ -391,6 +391,7 @@ class Issuer:
         with ExitStack() as stack:
             stack.enter_context(_bulk_collections())
             pool = stack.enter_context(self._pool(workers)) if workers else None
+            stack.enter_context(self.db.background_checkpoints())  # a thread: after forking
             signing: _Batch | None = None
             for chunk in chunks:
                 parsed = self._parse(chunk)

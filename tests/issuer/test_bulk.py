@@ -188,3 +188,32 @@ def test_bulk_issuance_leaves_the_garbage_collector_as_it_found_it(issuer):
     issuer.issue_many([person(M1, n) for n in range(3)], actor="test")
     assert gc.get_threshold() == thresholds
     assert gc.get_freeze_count() == 0
+
+
+def test_sqlite_checkpoints_run_in_the_background_during_bulk_work(issuer):
+    """Pages committed to the write-ahead log reach the database file without any commit of
+    the writer's running a checkpoint (the log stays far below SQLite's 1,000-page trigger)."""
+    import threading
+    import time
+    from pathlib import Path
+
+    if issuer.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific: other backends checkpoint on their own")
+    database = Path(issuer.db.engine.url.database)
+
+    def fill(table):
+        with issuer.db.engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE TABLE {table} (x BLOB)")
+            connection.exec_driver_sql(f"INSERT INTO {table} VALUES (zeroblob(1000000))")
+
+    fill("filler_before")
+    size = database.stat().st_size
+    time.sleep(0.2)
+    assert database.stat().st_size == size  # in the log only: nothing checkpoints by itself
+    with issuer.db.background_checkpoints(every=0.01):
+        fill("filler_during")
+        deadline = time.monotonic() + 5
+        while database.stat().st_size <= size + 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert database.stat().st_size > size + 2_000_000  # both fillers are in the file now
+    assert "vouch-wal-checkpoints" not in {t.name for t in threading.enumerate()}
