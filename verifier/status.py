@@ -39,21 +39,32 @@ def check_status(
         return _result(
             CheckStatus.SKIP, "the credential has no credentialStatus: it cannot be revoked"
         )
+    if isinstance(entries, dict):  # one entry, the usual case: its outcome is the answer
+        return _outcome(entries, credential, fetcher, now, leeway, allow_http)
     entries = entries if isinstance(entries, list) else [entries]
     outcomes = []
     for entry in entries:
         if not isinstance(entry, dict):
             return _result(CheckStatus.FAIL, "credentialStatus is not an object")
-        if entry.get("type") not in ENTRY_TYPES:
-            unsupported = f"status method {entry.get('type')!r} is not supported"
-            outcomes.append(_result(CheckStatus.UNKNOWN, unsupported))
-            continue
-        outcomes.append(_check_entry(entry, credential, fetcher, now, leeway, allow_http))
+        outcomes.append(_outcome(entry, credential, fetcher, now, leeway, allow_http))
     for wanted in (CheckStatus.FAIL, CheckStatus.UNKNOWN):
         for outcome in outcomes:
             if outcome.status is wanted:
                 return outcome
     return outcomes[0]
+
+
+def _outcome(
+    entry: dict[str, Any],
+    credential: dict[str, Any],
+    fetcher: Fetcher,
+    now: dt.datetime,
+    leeway: dt.timedelta,
+    allow_http: bool,
+) -> CheckResult:
+    if entry.get("type") not in ENTRY_TYPES:
+        return _result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
+    return _check_entry(entry, credential, fetcher, now, leeway, allow_http)
 
 
 def _check_entry(

@@ -165,9 +165,7 @@ class Verifier:
             run.add("decoding", CheckStatus.FAIL, f"{artefact.kind}: {exc}")
             return run.result(unreadable=True)
         legacy = isinstance(payload.get("vc"), dict)
-        credential = payload["vc"] if legacy else {
-            k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS
-        }  # fmt: skip
+        credential = payload["vc"] if legacy else _without_claims(payload)
         model = "VC 1.1 (vc claim)" if legacy else "VC 2.0"
         run.add("decoding", CheckStatus.PASS, f"{artefact.kind}, {model} credential")
         run.checks.extend(artefact.pdf_checks)
@@ -402,6 +400,15 @@ class Verifier:
         run.add(
             "recipient", CheckStatus.FAIL, "the credential was not awarded to this email address"
         )
+
+
+def _without_claims(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload less the registered claims: the VC 2.0 credential, in the payload's order
+    (copying and popping seven names is a third of a comprehension's cost)."""
+    credential = payload.copy()
+    for claim in REGISTERED_CLAIMS:
+        credential.pop(claim, None)
+    return credential
 
 
 @lru_cache(maxsize=256)
