@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier import bitstring
 from verifier.fetch import Fetcher, FetchError, FetchRefused
@@ -112,24 +112,19 @@ def _check_entry(
         return _result(
             CheckStatus.UNKNOWN, f"could not fetch the status list's key at {stamp(now)} ({exc})"
         )
-    types = status_credential.get("type", [])
-    subject = status_credential.get("credentialSubject", {})
-    if not any(t in types for t in LIST_TYPES) or not isinstance(subject, dict):
+    facts = _list_facts(token)
+    if not facts.is_list:
         return _result(CheckStatus.FAIL, "the status list is not a BitstringStatusListCredential")
-    list_purposes = subject.get("statusPurpose")
-    list_purposes = list_purposes if isinstance(list_purposes, list) else [list_purposes]
-    if purpose not in list_purposes:
+    if purpose not in facts.purposes:
         return _result(
-            CheckStatus.FAIL, f"the status list's purpose is {list_purposes}, the entry's {purpose}"
+            CheckStatus.FAIL,
+            f"the status list's purpose is {facts.purposes}, the entry's {purpose}",
         )
-    valid_until = status_credential.get("validUntil")
-    expiry = instant(valid_until)
-    if expiry is not None and expiry + leeway < now:
-        return _result(CheckStatus.FAIL, f"the status list expired on {valid_until}")
-    try:
-        bits = _decoded(str(subject.get("encodedList", "")))
-    except bitstring.BitstringError as exc:
-        return _result(CheckStatus.FAIL, f"the status list cannot be decoded: {exc}")
+    if facts.expiry is not None and facts.expiry + leeway < now:
+        return _result(CheckStatus.FAIL, f"the status list expired on {facts.valid_until}")
+    bits = facts.bits
+    if bits is None:
+        return _result(CheckStatus.FAIL, f"the status list cannot be decoded: {facts.unreadable}")
     size = len(bits) * 8
     if size < bitstring.MIN_ENTRIES:
         return _result(
@@ -169,6 +164,31 @@ def _read_list(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return read_compact(token, max_bytes=MAX_STATUS_LIST_BYTES)
 
 
+class _ListFacts(NamedTuple):
+    """What a status list says beyond its signature, in the order the checks read it."""
+
+    is_list: bool  # a BitstringStatusListCredential (or StatusList2021) with a subject object
+    purposes: list[Any]
+    valid_until: Any
+    expiry: dt.datetime | None
+    bits: bytes | None
+    unreadable: str | None  # why the bits cannot be decoded, when they cannot
+
+
 @lru_cache(maxsize=256)
-def _decoded(encoded: str) -> bytes:
-    return bitstring.decode(encoded)
+def _list_facts(token: str) -> _ListFacts:
+    """A status list's facts, worked out once per list, and only once its signature holds
+    (anything this raises, it raises at the same point of the check as before)."""
+    _, status_credential = _read_list(token)
+    types = status_credential.get("type", [])
+    subject = status_credential.get("credentialSubject", {})
+    if not any(t in types for t in LIST_TYPES) or not isinstance(subject, dict):
+        return _ListFacts(False, [], None, None, None, None)
+    purposes = subject.get("statusPurpose")
+    purposes = purposes if isinstance(purposes, list) else [purposes]
+    valid_until = status_credential.get("validUntil")
+    try:
+        bits, unreadable = bitstring.decode(str(subject.get("encodedList", ""))), None
+    except bitstring.BitstringError as exc:
+        bits, unreadable = None, str(exc)
+    return _ListFacts(True, purposes, valid_until, instant(valid_until), bits, unreadable)

@@ -301,6 +301,104 @@ def test_status_list_from_another_issuer(world):
     assert "not the credential's issuer" in result.check("status").detail
 
 
+UNDECODABLE = "u" + b64(b"not gzip at all")
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        pytest.param(
+            {"type": ["VerifiableCredential"]},
+            "the status list is not a BitstringStatusListCredential",
+            id="not-a-status-list",
+        ),
+        pytest.param(
+            {"type": ["VerifiableCredential"], "subject": {"encodedList": UNDECODABLE}},
+            "the status list is not a BitstringStatusListCredential",
+            id="not-a-status-list-before-undecodable",
+        ),
+        pytest.param(
+            {"subject": {"statusPurpose": "suspension"}},
+            "the status list's purpose is ['suspension'], the entry's revocation",
+            id="other-purpose",
+        ),
+        pytest.param(
+            {"validUntil": "2000-01-01T00:00:00Z", "subject": {"encodedList": UNDECODABLE}},
+            "the status list expired on 2000-01-01T00:00:00Z",
+            id="expired-before-undecodable",
+        ),
+        pytest.param(
+            {"subject": {"encodedList": UNDECODABLE}},
+            "the status list cannot be decoded: encodedList is not GZIP data: "
+            "Error -3 while decompressing data: incorrect header check",
+            id="undecodable",
+        ),
+        pytest.param(
+            {"subject": {"encodedList": "u" + b64(gzip.compress(bytes(16384), mtime=0))[:-8]}},
+            "the status list cannot be decoded: encodedList is truncated GZIP data",
+            id="truncated",
+        ),
+    ],
+)
+def test_status_list_facts_are_checked_in_order(world, change, detail):
+    """Each fact of a genuinely signed list fails the status check with its own reason, the
+    first in the order type, purpose, expiry, encoding; the same list read again (from the
+    cache of list facts) answers the same."""
+    changed = _status_payload(world)
+    changed |= {name: value for name, value in change.items() if name != "subject"}
+    changed["credentialSubject"] = changed["credentialSubject"] | change.get("subject", {})
+    verifier = world.with_fetcher({_status_url(world): world.sign(changed).encode()})
+    for _ in range(2):
+        check = verifier.verify(world.record.jwt).check("status")
+        assert (check.status, check.detail) == (CheckStatus.FAIL, detail)
+
+
+def _credential_with_status(world, entries):
+    return world.sign(world.payload | {"credentialStatus": entries})
+
+
+def test_status_index_outside_the_list(world):
+    entry = world.payload["credentialStatus"] | {"statusListIndex": "999999999"}
+    result = world.verifier.verify(_credential_with_status(world, entry))
+    check = result.check("status")
+    assert (check.status, check.detail) == (
+        CheckStatus.FAIL,
+        "status index 999999999 is outside the list of 131072",
+    )
+
+
+def test_unsupported_status_method_is_unknown(world):
+    entry = world.payload["credentialStatus"] | {"type": "SomeOtherStatus"}
+    for entries in (entry, [entry]):
+        check = world.verifier.verify(_credential_with_status(world, entries)).check("status")
+        assert (check.status, check.detail) == (
+            CheckStatus.UNKNOWN,
+            "status method 'SomeOtherStatus' is not supported",
+        )
+
+
+def test_one_status_entry_alone_or_in_a_list_answers_the_same(world):
+    entry = world.payload["credentialStatus"]
+    alone = world.verifier.verify(_credential_with_status(world, entry)).check("status")
+    listed = world.verifier.verify(_credential_with_status(world, [entry])).check("status")
+    assert alone.status is CheckStatus.PASS
+    assert listed == alone
+    world.issuer.revoke(world.record.id, "test", actor="test")
+    alone = world.verifier.verify(_credential_with_status(world, entry)).check("status")
+    listed = world.verifier.verify(_credential_with_status(world, [entry])).check("status")
+    assert alone.status is CheckStatus.FAIL
+    assert listed == alone
+
+
+def test_a_failing_status_entry_outweighs_an_unsupported_one(world):
+    entry = world.payload["credentialStatus"]
+    world.issuer.revoke(world.record.id, "test", actor="test")
+    other = entry | {"type": "SomeOtherStatus"}
+    check = world.verifier.verify(_credential_with_status(world, [other, entry])).check("status")
+    assert check.status is CheckStatus.FAIL
+    assert check.detail.startswith("revoked: entry ")
+
+
 def test_status_list_unreachable_is_unknown_never_not_revoked(world):
     answers = {_status_url(world): FetchError("connection refused")}
     result = world.with_fetcher(answers).verify(world.record.jwt)
