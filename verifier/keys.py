@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import jwt
@@ -114,13 +114,6 @@ def _did_document(body: bytes, url: str, did: str) -> dict[str, Any]:
     return document
 
 
-def _from_did(
-    fetcher: Fetcher, did: str, kid: str | None, alg: str, allow_http: bool
-) -> ResolvedKey:
-    url = did_web_url(did, allow_http=allow_http)
-    return _key_in_document(fetcher.get(url), url, did, kid, alg)
-
-
 @lru_cache(maxsize=128)
 def _key_in_document(body: bytes, url: str, did: str, kid: str | None, alg: str) -> ResolvedKey:
     """The assertion key ``kid`` of a DID document; a pure function of the document's bytes,
@@ -181,11 +174,32 @@ def resolve_key(
 
     Raises ``KeyRejected`` (the key must not be used) or ``FetchError`` (could not look).
     """
-    alg = header.get("alg")
     kid = header.get("kid")
-    if kid is not None and (not isinstance(kid, str) or not KID_SHAPE.match(kid)):
+    if kid is not None and not isinstance(kid, str):
         raise KeyRejected("kid is not a plain identifier")
-    if not isinstance(alg, str):
+    alg = header.get("alg")
+    where = _where(kid, isinstance(alg, str), issuer_id, allow_http)
+    if where.did is not None:
+        return _key_in_document(fetcher.get(where.url), where.url, where.did, where.kid, alg)
+    return _from_jwks(fetcher, where.url, kid, alg, header.get("jwk"))
+
+
+class _Where(NamedTuple):
+    """Where a key is published: a JWK Set, or the DID document of ``did``."""
+
+    url: str
+    did: str | None
+    kid: str | None  # in a DID document, the verification method's full id
+
+
+@lru_cache(maxsize=256)
+def _where(kid: str | None, has_alg: bool, issuer_id: str, allow_http: bool) -> _Where:
+    """Where ``kid`` of ``issuer_id`` must be looked up: strings only, so worked out once per
+    kid and issuer (a credential and its status list usually share both). Raises
+    ``KeyRejected`` or ``FetchRefused`` (not cached), in the order the checks are listed."""
+    if kid is not None and not KID_SHAPE.match(kid):
+        raise KeyRejected("kid is not a plain identifier")
+    if not has_alg:
         raise KeyRejected("no algorithm")
     issuer_is_did = issuer_id.startswith("did:")
     if kid and kid.startswith("did:"):
@@ -194,20 +208,18 @@ def resolve_key(
             raise KeyRejected(f"kid names {did}, not the issuer {issuer_id}")
         if "#" not in kid:
             raise KeyRejected("a DID kid must name a verification method (#fragment)")
-        return _from_did(fetcher, did, kid, alg, allow_http)
+        return _Where(did_web_url(did, allow_http=allow_http), did, kid)
     if kid and re.match(r"^[a-z][a-z0-9+.-]*:", kid):
         if issuer_is_did or origin(kid) != origin(issuer_id):
             raise KeyRejected(f"kid {kid!r} is not on the issuer's origin")
         if not kid.startswith("https://") and not allow_http:
             raise FetchRefused(f"kid {kid!r} is not an https URL")
-        return _from_jwks(fetcher, kid.partition("#")[0], kid, alg, header.get("jwk"))
+        return _Where(kid.partition("#")[0], None, kid)
     if issuer_is_did:
         full = f"{issuer_id}#{kid.lstrip('#')}" if kid else None
-        return _from_did(fetcher, issuer_id, full, alg, allow_http)
+        return _Where(did_web_url(issuer_id, allow_http=allow_http), issuer_id, full)
     if issuer_id.startswith(("https://", "http://")):
-        return _from_jwks(
-            fetcher, f"{origin(issuer_id)}/.well-known/jwks.json", kid, alg, header.get("jwk")
-        )
+        return _Where(f"{origin(issuer_id)}/.well-known/jwks.json", None, kid)
     raise KeyRejected(f"no way to find the keys of issuer {issuer_id!r}")
 
 
