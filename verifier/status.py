@@ -42,6 +42,10 @@ def check_status(
     if isinstance(entries, dict):  # one entry, the usual case: its outcome is the answer
         return _outcome(entries, credential, fetcher, now, leeway, allow_http)
     entries = entries if isinstance(entries, list) else [entries]
+    if not entries:
+        return _result(
+            CheckStatus.SKIP, "the credential's credentialStatus is empty: it cannot be revoked"
+        )
     outcomes = []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -181,6 +185,7 @@ def _list_facts(token: str) -> _ListFacts:
     (anything this raises, it raises at the same point of the check as before)."""
     _, status_credential = _read_list(token)
     types = status_credential.get("type", [])
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     subject = status_credential.get("credentialSubject", {})
     if not any(t in types for t in LIST_TYPES) or not isinstance(subject, dict):
         return _ListFacts(False, [], None, None, None, None)

@@ -318,6 +318,21 @@ UNDECODABLE = "u" + b64(b"not gzip at all")
             id="not-a-status-list-before-undecodable",
         ),
         pytest.param(
+            {"type": 5},  # found by reading the code: a number where the types belong raised
+            "the status list is not a BitstringStatusListCredential",
+            id="type-not-a-list",
+        ),
+        pytest.param(
+            {"type": "VerifiableCredential StatusList2021CredentialX"},  # no substring match
+            "the status list is not a BitstringStatusListCredential",
+            id="type-a-string-containing-one",
+        ),
+        pytest.param(
+            {"type": "BitstringStatusListCredential", "subject": {"statusPurpose": "suspension"}},
+            "the status list's purpose is ['suspension'], the entry's revocation",
+            id="type-a-single-string",
+        ),
+        pytest.param(
             {"subject": {"statusPurpose": "suspension"}},
             "the status list's purpose is ['suspension'], the entry's revocation",
             id="other-purpose",
@@ -388,6 +403,15 @@ def test_one_status_entry_alone_or_in_a_list_answers_the_same(world):
     listed = world.verifier.verify(_credential_with_status(world, [entry])).check("status")
     assert alone.status is CheckStatus.FAIL
     assert listed == alone
+
+
+def test_an_empty_list_of_status_entries_cannot_be_revoked(world):
+    """Found by reading the code: an empty credentialStatus raised IndexError out of verify()."""
+    check = world.verifier.verify(_credential_with_status(world, [])).check("status")
+    assert (check.status, check.detail) == (
+        CheckStatus.SKIP,
+        "the credential's credentialStatus is empty: it cannot be revoked",
+    )
 
 
 def test_a_failing_status_entry_outweighs_an_unsupported_one(world):
