@@ -35,10 +35,10 @@ from issuer.certificates import (
     AssetFetcher,
     CertificateData,
     CertificateRenderer,
-    _single_threaded,
     document_metadata,
     qr_svg,
 )
+from issuer.forking import single_threaded
 
 
 def textbook_qr_svg(url: str) -> Markup:
@@ -173,7 +173,7 @@ def main() -> None:
             for d in sample:
                 naive_certificate(issuer.keys, renderer, d, textbook_qr)
 
-        if args.processes > 1 and not _single_threaded():
+        if args.processes > 1 and not single_threaded():
             raise SystemExit("this process has threads: certificates_many would not fork")
 
         def bulk(processes: int) -> None:

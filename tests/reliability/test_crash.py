@@ -28,7 +28,7 @@ from verifier.schemas import schema_errors
 from .test_concurrency import learner_bundle
 
 KILLS = 20
-LEARNERS = 8000
+LEARNERS = 30000  # ~10 s of bulk issuance: kills 0.5-2 s apart land inside the run
 VOUCH = Path(sys.executable).with_name("vouch")
 
 
