@@ -7,6 +7,8 @@ import gzip
 import zlib
 from collections.abc import Iterable
 
+from verifier.jose import b64url_decode
+
 #: A list must hold at least 131,072 entries (16 KiB) for herd privacy [BSL §2.2].
 MIN_ENTRIES = 131_072
 #: A decoded list larger than this is refused (a gzip bomb would otherwise expand unchecked).
@@ -26,9 +28,9 @@ def encode(bits: bytes) -> str:
 def decode(encoded: str, *, max_bytes: int = MAX_DECODED_BYTES) -> bytes:
     """Decode an ``encodedList``; accepts the legacy StatusList2021 form without ``u``."""
     text = encoded[1:] if encoded.startswith("u") else encoded
-    try:
-        compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
+    try:  # strict, as the spec's "base64url with no padding": nothing is skipped over
+        compressed = b64url_decode(text)
+    except ValueError as exc:
         raise BitstringError(f"encodedList is not base64url: {exc}") from None
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:

@@ -212,6 +212,25 @@ def test_bitstring_round_trip_and_bomb_refused():
         bitstring.decode(bomb)
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda e: e[:40] + "!" + e[40:], id="a stray character"),
+        pytest.param(lambda e: e[:40] + " " + e[40:], id="a space"),
+        pytest.param(lambda e: e + "=" * (-len(e[1:]) % 4 or 4), id="padding"),
+        pytest.param(lambda e: e.replace("-", "+").replace("_", "/"), id="standard alphabet"),
+    ],
+)
+def test_bitstring_decoding_is_strict_base64url(damage):
+    """BSL's encodedList is base64url without padding: anything else is refused, never skipped
+    over (the standard library's decoder used to drop characters outside the alphabet)."""
+    encoded = bitstring.encode(bitstring.with_bits_set(bitstring.MIN_ENTRIES, [5]))
+    damaged = damage(encoded)
+    assert damaged != encoded
+    with pytest.raises(bitstring.BitstringError, match="not base64url"):
+        bitstring.decode(damaged)
+
+
 def test_fast_schema_validator_agrees_with_the_reference_validator():
     """jsonschema-rs and jsonschema give the same answer; the fast path never says "valid"
     where jsonschema does not."""
