@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
@@ -931,7 +930,6 @@ class Issuer:
         key = self.keys.rotate(self.settings.issuer_name, alg)
         self.sync()
         self.log_key_rotation(key.key_id, actor=actor)
-        self.__dict__.pop("certificates", None)  # its signer holds the old key
         return key
 
     def counts(self) -> dict[str, int]:
@@ -1006,9 +1004,16 @@ class Issuer:
 
     # -- artefacts --------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def certificates(self) -> CertificateRenderer:
-        return CertificateRenderer(self.keys, self.settings.instance_path / "certificates")
+        """The certificate renderer, made again when the current key changes (rotated by this
+        process or another): its signer holds the key it was made with."""
+        key_id = self.keys.current().key_id
+        made = self.__dict__.get("_certificates")
+        if made is None or made[0] != key_id:
+            renderer = CertificateRenderer(self.keys, self.settings.instance_path / "certificates")
+            made = self.__dict__["_certificates"] = (key_id, renderer)
+        return made[1]
 
     def certificate_data(self, record: Credential) -> CertificateData:
         milestone = self.catalogue[record.milestone_id]

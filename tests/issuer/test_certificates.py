@@ -300,6 +300,36 @@ def test_signer_certificate_names_the_issuer(world):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_certificates_are_signed_with_the_key_another_process_made_current(make_issuer):
+    """A rotation by another process (here another key store on the same folder) reaches the
+    renderer: new certificates are signed with the new current key, not the key it started with."""
+    from cryptography.hazmat.primitives import serialization
+
+    issuer = make_issuer()
+    first = issuer.certificate_pdf(issue(issuer, "Ada Lovelace"))
+    other = KeyStore(issuer.keys.path, issuer.settings.key_passphrase)
+    rotated = other.rotate(issuer.settings.issuer_name)
+    second = issuer.certificate_pdf(issue(issuer, "Grace Hopper"))
+
+    def signing_key(pdf):
+        signature, status = validate_with_pyhanko(pdf, issuer)
+        assert status.intact
+        cert = x509.load_der_x509_certificate(signature.signer_cert.dump())
+        return cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    new = (
+        other.certificate()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert issuer.keys.current().key_id == rotated.key_id
+    assert signing_key(second) == new
+    assert signing_key(first) != new
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "alg",
     ["RS256", "EdDSA"],
