@@ -13,7 +13,11 @@ from criteria import load_catalogue
 from issuer.accounts import create_token, create_user
 from issuer.app import create_app
 from issuer.badges import badge_png, bake_png
+from issuer.credential import sign_json
+from issuer.publication import kid
+from issuer.verification import knowing
 from tests.criteria.bundles import meeting_bundle
+from verifier.jose import read_compact
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 FUZZ = settings(
@@ -113,6 +117,67 @@ def test_submissions_with_one_field_replaced(world, field, value):
     bundle[field] = value
     response = client.post("/api/v1/submissions", json=bundle, headers=headers)
     no_server_error(response)
+
+
+#: Places in a credential a fuzzed value is put, so that a genuinely signed credential reaches
+#: every check with it (random JSON alone rarely gets past the signature).
+CREDENTIAL_PATHS = [
+    ("credentialStatus",), ("credentialStatus", "type"), ("credentialStatus", "statusPurpose"),
+    ("credentialStatus", "statusListIndex"), ("credentialStatus", "statusListCredential"),
+    ("type",), ("@context",), ("id",), ("issuer",), ("issuer", "id"), ("validFrom",),
+    ("validUntil",), ("credentialSubject",), ("credentialSubject", "id"),
+    ("credentialSubject", "identifier"), ("credentialSubject", "achievement"), ("evidence",),
+    ("credentialSchema",), ("iss",), ("sub",), ("jti",), ("nbf",), ("exp",),
+]  # fmt: skip
+#: The same for the credential's status list.
+STATUS_LIST_PATHS = [
+    ("type",), ("@context",), ("issuer",), ("iss",), ("validFrom",), ("validUntil",),
+    ("credentialSubject",), ("credentialSubject", "type"), ("credentialSubject", "statusPurpose"),
+    ("credentialSubject", "encodedList"),
+]  # fmt: skip
+
+
+def replaced(document, path, value):
+    """``document`` with the member at ``path`` set to ``value`` (a missing parent made)."""
+    changed = json.loads(json.dumps(document))
+    parent = changed
+    for name in path[:-1]:
+        if not isinstance(parent.get(name), dict):
+            parent[name] = {}
+        parent = parent[name]
+    parent[path[-1]] = value
+    return changed
+
+
+def signed(issuer, payload):
+    """``payload`` signed with the issuer's current key: genuine, whatever it says (written by
+    the standard library, which takes integers of any size)."""
+    key, private_key = issuer.keys.signer()
+    return sign_json(json.dumps(payload).encode(), private_key, key.alg, kid(issuer.did, key))
+
+
+@FUZZ
+@given(path=st.sampled_from(CREDENTIAL_PATHS), value=json_values | st.lists(json_values))
+def test_verify_genuinely_signed_credentials_saying_anything(world, issuer, path, value):
+    """Would have found that an empty credentialStatus list raised out of the verifier."""
+    client, _, record = world
+    token = signed(issuer, replaced(read_compact(record.jwt)[1], path, value))
+    response = client.post("/api/v1/verify", json={"credential": token})
+    no_server_error(response)
+    assert response.status_code in (200, 422)
+
+
+@FUZZ
+@given(path=st.sampled_from(STATUS_LIST_PATHS), value=json_values | st.lists(json_values))
+def test_verify_against_genuinely_signed_status_lists_saying_anything(world, issuer, path, value):
+    """Would have found that a status list typed with a number raised out of the verifier."""
+    client, _, record = world
+    status_url = read_compact(record.jwt)[1]["credentialStatus"]["statusListCredential"]
+    status_list = read_compact(issuer.status_list(record.status_list_id).jwt)[1]
+    token = signed(issuer, replaced(status_list, path, value))
+    verifier = client.application.extensions["vouch.verifier"]
+    result = knowing(verifier, {status_url: token.encode()}).verify(record.jwt)
+    assert result.check("status") is not None
 
 
 def test_oversized_bodies_are_refused(world):
