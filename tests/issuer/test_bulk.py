@@ -217,3 +217,21 @@ def test_sqlite_checkpoints_run_in_the_background_during_bulk_work(issuer):
             time.sleep(0.01)
     assert database.stat().st_size > size + 2_000_000  # both fillers are in the file now
     assert "vouch-wal-checkpoints" not in {t.name for t in threading.enumerate()}
+
+
+def test_sqlite_connections_are_set_up_for_concurrent_bulk_work(issuer):
+    """WAL (readers never wait for the writer), foreign keys, a busy timeout to queue writers,
+    and a page cache that holds the randomly filled indexes as they grow."""
+    from issuer.db import SQLITE_BUSY_MS, SQLITE_CACHE_KIB
+
+    if issuer.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific: PostgreSQL is used as it comes")
+    with issuer.db.read() as session:
+        settings = {
+            name: session.execute(text(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "cache_size")
+        }
+    assert settings == {
+        "journal_mode": "wal", "foreign_keys": 1, "busy_timeout": SQLITE_BUSY_MS,
+        "cache_size": -SQLITE_CACHE_KIB,
+    }  # fmt: skip
