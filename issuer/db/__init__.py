@@ -221,7 +221,10 @@ class Database:
 
         def checkpoint() -> None:
             while not stop.wait(every):
-                connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                try:
+                    connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except self.engine.dialect.loaded_dbapi.Error:
+                    return  # the commits checkpoint, as SQLite does by itself
 
         thread = threading.Thread(target=checkpoint, name="vouch-wal-checkpoints", daemon=True)
         thread.start()
