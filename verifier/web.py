@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from verifier.result import CheckStatus, State, VerificationResult
@@ -28,6 +29,16 @@ MARKS = {
 
 def verifier() -> Verifier:
     return current_app.extensions["vouch.verifier"]
+
+
+def json_body(value: Any) -> bytes:
+    """Compact UTF-8 JSON, keys in their own order: orjson's (a tenth of the standard
+    library's time for a result), or the standard library's for what orjson refuses (an
+    integer beyond 64 bits in a credential)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _submitted() -> tuple[bytes | str | None, str | None]:
@@ -66,8 +77,7 @@ def verify_api() -> Any:
         error = {"code": "unreadable_input", "message": detail, "path": "$.credential"}
         return jsonify(error=error, result=result.to_dict()), 422
     # Compact and in the result's own order (verified, state, checks, …): no key sorting.
-    body = json.dumps(result.to_dict(), separators=(",", ":"))
-    return current_app.response_class(body, mimetype="application/json")
+    return current_app.response_class(json_body(result.to_dict()), mimetype="application/json")
 
 
 @bp.get("/verify")

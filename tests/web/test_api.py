@@ -4,6 +4,7 @@ checked against the schema ``GET /openapi.json`` documents for that route and st
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -749,6 +750,27 @@ def test_verify_answers_conform(world, spec):
     assert body["verified"] is True
     call(world, spec, "POST", "/api/v1/verify", None, 422, json={"credential": "not a jwt"})
     call(world, spec, "POST", "/api/v1/verify", None, 400, json={})
+
+
+def test_verify_answers_hold_what_the_credential_says_exactly(world, spec):
+    """The answer's JSON keeps an integer beyond 64 bits (which orjson, writing the answers,
+    refuses: the standard library writes those) and text beyond ASCII, as the credential has
+    them."""
+    from issuer.credential import sign_json
+    from issuer.publication import kid
+    from verifier.jose import read_compact
+
+    issuer = world.issuer
+    _, payload = read_compact(issuer.credential(world.credential).jwt)
+    payload["name"] = "Zoë · 李 ✓"
+    key, private_key = issuer.keys.signer()
+    for extra in ({}, {"big": 2**70}):
+        token = sign_json(
+            json.dumps(payload | extra).encode(), private_key, key.alg, kid(issuer.did, key)
+        )
+        body = call(world, spec, "POST", "/api/v1/verify", None, 200, json={"credential": token})
+        assert body["credential"]["name"] == "Zoë · 李 ✓"
+        assert body["credential"].get("big") == extra.get("big")
 
 
 def test_status_list_and_did_document_are_documented(world, spec):
