@@ -40,7 +40,7 @@ def check_status(
             CheckStatus.SKIP, "the credential has no credentialStatus: it cannot be revoked"
         )
     if isinstance(entries, dict):  # one entry, the usual case: its outcome is the answer
-        return _outcome(entries, credential, fetcher, now, leeway, allow_http)
+        return _check_entry(entries, credential, fetcher, now, leeway, allow_http)
     entries = entries if isinstance(entries, list) else [entries]
     if not entries:
         return _result(
@@ -50,25 +50,12 @@ def check_status(
     for entry in entries:
         if not isinstance(entry, dict):
             return _result(CheckStatus.FAIL, "credentialStatus is not an object")
-        outcomes.append(_outcome(entry, credential, fetcher, now, leeway, allow_http))
+        outcomes.append(_check_entry(entry, credential, fetcher, now, leeway, allow_http))
     for wanted in (CheckStatus.FAIL, CheckStatus.UNKNOWN):
         for outcome in outcomes:
             if outcome.status is wanted:
                 return outcome
     return outcomes[0]
-
-
-def _outcome(
-    entry: dict[str, Any],
-    credential: dict[str, Any],
-    fetcher: Fetcher,
-    now: dt.datetime,
-    leeway: dt.timedelta,
-    allow_http: bool,
-) -> CheckResult:
-    if entry.get("type") not in ENTRY_TYPES:
-        return _result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
-    return _check_entry(entry, credential, fetcher, now, leeway, allow_http)
 
 
 def _check_entry(
@@ -79,6 +66,8 @@ def _check_entry(
     leeway: dt.timedelta,
     allow_http: bool,
 ) -> CheckResult:
+    if entry.get("type") not in ENTRY_TYPES:
+        return _result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
     url = entry.get("statusListCredential")
     purpose = entry.get("statusPurpose")
     index = entry.get("statusListIndex")
