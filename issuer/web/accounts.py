@@ -15,11 +15,34 @@ from issuer.web.public import issuer
 bp = Blueprint("accounts", __name__)
 
 
+#: What a browser strips from both ends of a URL (C0 controls and space, WHATWG URL §4.4).
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+#: What a browser removes anywhere in a URL (ASCII tab and newline).
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` as a same-site path, or None: no open redirect through ``next``.
+
+    The check reads ``target`` as a browser would (WHATWG URL parsing): leading and trailing
+    C0 controls and spaces stripped, tabs and newlines removed anywhere, a backslash taken as a
+    slash. ``/%09/evil.example`` (a tab) is ``//evil.example`` to a browser, another site; a check of
+    the raw text would take it for a path. What remains must be a path (one leading slash, no
+    scheme, no authority) with no control characters left; the normalised text is what the
+    redirect sends, so the browser reads exactly what was checked.
+    """
+    if not target:
+        return None
+    path = target.strip(_C0_OR_SPACE).translate(_TAB_OR_NEWLINE).replace("\\", "/")
+    if not path.startswith("/") or path.startswith("//"):
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return None
+    return path
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: no open redirect through ``next``."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("app_pages.home")
+    return safe_next(target) or url_for("app_pages.home")
 
 
 @bp.route("/signup", methods=["GET", "POST"])
