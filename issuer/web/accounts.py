@@ -26,10 +26,10 @@ def safe_next(target: str | None) -> str | None:
 
     The check reads ``target`` as a browser would (WHATWG URL parsing): leading and trailing
     C0 controls and spaces stripped, tabs and newlines removed anywhere, a backslash taken as a
-    slash. ``/%09/evil.example`` (a tab) is ``//evil.example`` to a browser, another site; a check of
-    the raw text would take it for a path. What remains must be a path (one leading slash, no
-    scheme, no authority) with no control characters left; the normalised text is what the
-    redirect sends, so the browser reads exactly what was checked.
+    slash. ``/%09/evil.example`` (a tab) is ``//evil.example`` to a browser, another site; a
+    check of the raw text would take it for a path. What remains must be a path (one leading
+    slash, no scheme, no authority) with no control characters left; the normalised text is
+    what the redirect sends, so the browser reads exactly what was checked.
     """
     if not target:
         return None
