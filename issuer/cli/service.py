@@ -65,7 +65,8 @@ def init_command(alg: str) -> None:
     with issuer_errors():
         settings = Settings.load()
         settings.check()
-        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        settings.instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        settings.instance_path.chmod(0o700)  # sessions' key, the SQLite file, certificates
         issuer = build(settings=settings)
         key = issuer.keys.init(settings.issuer_name, alg)
         issuer.db.upgrade()

@@ -7,7 +7,9 @@ when a reader upgrades to a writer. PostgreSQL is used as it comes.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,7 +21,7 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Select, Table, create_engine, event, insert
+from sqlalchemy import Engine, Select, Table, create_engine, event, insert, make_url
 from sqlalchemy.engine import Compiled, Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,8 +42,30 @@ def json_text(value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of ``url`` readable by its owner only (0600), in a folder of its
+    own (0700 when made here); tighten an existing file and its ``-wal``/``-shm`` companions.
+
+    The file holds accounts (emails, password hashes) and evidence. SQLite creates the
+    write-ahead log and shared-memory files with the database file's mode, so they follow.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if companion.stat().st_mode & 0o077:
+                companion.chmod(0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, json_serializer=json_text
         )
