@@ -4,6 +4,7 @@ Layout of the folder (``VOUCH_KEYS_DIR``)::
 
     keyring.json        which keys exist, their algorithms, which one signs now (public data)
     <key-id>.pem        the private key, PKCS#8 encrypted with the passphrase, mode 0600
+                        (PBES2: PBKDF2-HMAC-SHA256, ``KDF_ROUNDS`` iterations, AES-256-CBC)
     <key-id>.crt        a self-signed X.509 certificate for the key (CN = issuer name)
 
 A key id is the key's RFC 7638 JWK thumbprint, so it is stable and derived from the key itself.
@@ -25,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.x509.oid import NameOID
 
 from issuer.errors import ConfigurationError, KeyStoreError
@@ -43,6 +46,18 @@ RSA_BITS = 3072
 CERTIFICATE_YEARS = 5
 KEYRING = "keyring.json"
 DEV_PASSPHRASE_FILE = "dev-passphrase"  # noqa: S105 - a file name, not a secret
+#: PBKDF2-HMAC-SHA256 iterations protecting private keys at rest: the OWASP Password Storage
+#: Cheat Sheet's figure for PBKDF2-HMAC-SHA256 (600,000). cryptography's
+#: ``BestAvailableEncryption`` uses 2,048, and its PKCS#8 encryption builder takes no count,
+#: so Vouch writes the PBES2 structure itself (RFC 8018) and cryptography reads it back.
+KDF_ROUNDS = 600_000
+#: Tests only: a lower iteration count, so that the suite's hundreds of fresh key stores do not
+#: each cost a key derivation of a fifth of a second. Refused in production.
+TEST_KDF_ROUNDS_VARIABLE = "VOUCH_TEST_KDF_ROUNDS"
+_OID_PBES2 = "1.2.840.113549.1.5.13"
+_OID_PBKDF2 = "1.2.840.113549.1.5.12"
+_OID_HMAC_SHA256 = "1.2.840.113549.2.9"
+_OID_AES256_CBC = "2.16.840.1.101.3.4.1.42"
 _THUMBPRINT_MEMBERS = {
     "EC": ("crv", "kty", "x", "y"),
     "RSA": ("e", "kty", "n"),
@@ -100,6 +115,133 @@ def self_signed_certificate(
     return builder.sign(key, algorithm)
 
 
+def kdf_rounds(*, production: bool) -> int:
+    """The iteration count new and re-encrypted private keys get: ``KDF_ROUNDS``, or the
+    tests' ``VOUCH_TEST_KDF_ROUNDS`` outside production (at least 1,000)."""
+    value = os.environ.get(TEST_KDF_ROUNDS_VARIABLE)
+    if not value:
+        return KDF_ROUNDS
+    if production:
+        raise ConfigurationError(
+            f"{TEST_KDF_ROUNDS_VARIABLE} is for tests only: refused in production"
+        )
+    try:
+        rounds = int(value)
+    except ValueError:
+        rounds = 0
+    if rounds < 1000:
+        raise ConfigurationError(f"{TEST_KDF_ROUNDS_VARIABLE} must be a whole number ≥ 1000")
+    return rounds
+
+
+# -- PKCS#8 encryption (RFC 5958 EncryptedPrivateKeyInfo, RFC 8018 PBES2) ------------------
+
+
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body)
+    if size < 0x80:
+        return bytes([tag, size]) + body
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + body
+
+
+def _der_oid(dotted: str) -> bytes:
+    arcs = [int(arc) for arc in dotted.split(".")]
+    body = bytearray([40 * arcs[0] + arcs[1]])
+    for arc in arcs[2:]:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body += bytes(reversed(chunk))
+    return _der(0x06, bytes(body))
+
+
+def _der_sequence(*members: bytes) -> bytes:
+    return _der(0x30, b"".join(members))
+
+
+def encrypt_private_key(key: PrivateKey, secret: bytes, rounds: int) -> bytes:
+    """``key`` as an encrypted PKCS#8 PEM: PBES2 with PBKDF2-HMAC-SHA256 (``rounds``
+    iterations, 16-byte random salt) and AES-256-CBC."""
+    plain = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    salt, iv = os.urandom(16), os.urandom(16)
+    derived = PBKDF2HMAC(hashes.SHA256(), 32, salt, rounds).derive(secret)
+    padder = padding.PKCS7(128).padder()
+    encryptor = Cipher(algorithms.AES(derived), modes.CBC(iv)).encryptor()
+    encrypted = encryptor.update(padder.update(plain) + padder.finalize()) + encryptor.finalize()
+    kdf = _der_sequence(
+        _der_oid(_OID_PBKDF2),
+        _der_sequence(
+            _der(0x04, salt),
+            _der(0x02, rounds.to_bytes((rounds.bit_length() + 8) // 8, "big")),
+            _der_sequence(_der_oid(_OID_HMAC_SHA256), b"\x05\x00"),
+        ),
+    )
+    scheme = _der_sequence(_der_oid(_OID_AES256_CBC), _der(0x04, iv))
+    algorithm = _der_sequence(_der_oid(_OID_PBES2), _der_sequence(kdf, scheme))
+    der = _der_sequence(algorithm, _der(0x04, encrypted))
+    body = base64.encodebytes(der).replace(b"\n", b"")
+    lines = [body[start : start + 64] for start in range(0, len(body), 64)]
+    return b"\n".join(
+        [
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----",
+            *lines,
+            b"-----END ENCRYPTED PRIVATE KEY-----",
+            b"",
+        ]
+    )
+
+
+def _der_read(data: bytes, at: int) -> tuple[int, bytes, int]:
+    """The DER element at ``at``: its tag, its contents and where the next element starts."""
+    tag, size = data[at], data[at + 1]
+    at += 2
+    if size & 0x80:
+        count = size & 0x7F
+        size = int.from_bytes(data[at : at + count], "big")
+        at += count
+    if at + size > len(data):
+        raise ValueError("truncated DER")
+    return tag, data[at : at + size], at + size
+
+
+def _der_members(body: bytes) -> list[tuple[int, bytes]]:
+    members, at = [], 0
+    while at < len(body):
+        tag, contents, at = _der_read(body, at)
+        members.append((tag, contents))
+    return members
+
+
+def kdf_iterations(pem: bytes) -> int:
+    """The PBKDF2-HMAC-SHA256 iteration count of an encrypted PKCS#8 PEM whose cipher is
+    AES-256-CBC, or 0 for any other protection (another KDF, hash or cipher, or unencrypted)."""
+    try:
+        der = base64.b64decode(b"".join(pem.strip().splitlines()[1:-1]), validate=True)
+        algorithm = _der_members(_der_read(der, 0)[1])[0][1]
+        (_, oid), (_, params) = _der_members(algorithm)
+        (_, kdf), (_, scheme) = _der_members(params)
+        (_, kdf_oid), (_, kdf_params) = _der_members(kdf)
+        (salt_tag, _), (count_tag, count), *rest = _der_members(kdf_params)
+        prfs = [_der_members(body)[0][1] for tag, body in rest if tag == 0x30]
+        cipher = _der_members(scheme)[0][1]
+    except (ValueError, IndexError, TypeError):
+        return 0
+    expected = (_OID_PBES2, _OID_PBKDF2, _OID_HMAC_SHA256, _OID_AES256_CBC)
+    found = (oid, kdf_oid, prfs[0] if len(prfs) == 1 else b"", cipher)
+    if (salt_tag, count_tag) != (0x04, 0x02) or found != tuple(
+        _der_oid(dotted)[2:] for dotted in expected
+    ):
+        return 0
+    return int.from_bytes(count, "big")
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only, atomically (never a half-written key)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -139,6 +281,11 @@ class KeyStore:
         self.path = Path(path)
         self._passphrase = passphrase
         self.production = production
+
+    @property
+    def kdf_rounds(self) -> int:
+        """PBKDF2 iterations for keys written or re-encrypted by this store."""
+        return kdf_rounds(production=self.production)
 
     # -- passphrase -----------------------------------------------------------------
 
@@ -216,11 +363,7 @@ class KeyStore:
         jwk = public_jwk(key.public_key())
         key_id = thumbprint(jwk)
         jwk |= {"alg": alg, "use": "sig"}
-        encrypted = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(secret),
-        )
+        encrypted = encrypt_private_key(key, secret, self.kdf_rounds)
         certificate = self_signed_certificate(key, issuer_name, now)
         _write_private(self.path / f"{key_id}.pem", encrypted)
         _write_private(
@@ -235,6 +378,9 @@ class KeyStore:
         if self.exists():
             info = self.current()
             _ = self.signing_key  # proves the passphrase opens it
+            for key in self.ring():  # re-encrypts any key stored at a weaker strength
+                if key.key_id != info.key_id and (self.path / f"{key.key_id}.pem").exists():
+                    self.unlocked(key.key_id)
             return info
         now = now or dt.datetime.now(dt.UTC)
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -283,18 +429,28 @@ class KeyStore:
         return self.signer()[1]
 
     def private_key(self, key_id: str) -> PrivateKey:
+        """Decrypt the private key ``key_id`` (a key derivation: prefer :meth:`unlocked`). A key
+        file protected more weakly than this store writes (fewer iterations, another KDF or
+        cipher) is re-encrypted at this store's strength, atomically, mode 0600."""
         path = self.path / f"{key_id}.pem"
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise KeyStoreError(f"cannot read private key {path}: {exc.strerror}") from None
+        secret = self._secret(creating=False)
         try:
-            key = serialization.load_pem_private_key(data, password=self._secret(creating=False))
+            key = serialization.load_pem_private_key(data, password=secret)
         except (ValueError, TypeError):
+            key = None
+        if not isinstance(key, PrivateKey):
             raise KeyStoreError(
                 f"cannot decrypt private key {key_id}: wrong VOUCH_KEY_PASSPHRASE or damaged file"
-            ) from None
-        return key  # type: ignore[return-value]
+            )
+        if kdf_iterations(data) < self.kdf_rounds:
+            _write_private(path, encrypt_private_key(key, secret, self.kdf_rounds))
+            log.warning("re-encrypted private key %s at %d PBKDF2 iterations", key_id,
+                        self.kdf_rounds)  # fmt: skip
+        return key
 
     def certificate(self, key_id: str | None = None) -> x509.Certificate:
         key_id = key_id or self.current().key_id

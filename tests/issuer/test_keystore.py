@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from issuer.errors import ConfigurationError, KeyStoreError
-from issuer.keystore import KeyStore, thumbprint
+from issuer.keystore import KDF_ROUNDS, KeyStore, kdf_iterations, thumbprint
 from tests.issuer.conftest import PASSPHRASE
 
 
@@ -135,3 +135,100 @@ def test_rotate_refuses_wrong_passphrase(store):
 
 def test_repr_hides_the_passphrase(store):
     assert PASSPHRASE not in repr(store)
+
+
+# -- encryption strength (issue 12: keys) -----------------------------------------------------
+
+
+def _protection(pem: bytes) -> tuple[str, str, int, str]:
+    """KDF, its hash, iterations and cipher of an encrypted PKCS#8 PEM, read by asn1crypto."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import pem as asn1_pem
+
+    _, _, der = asn1_pem.unarmor(pem)
+    algorithm = asn1_keys.EncryptedPrivateKeyInfo.load(der)["encryption_algorithm"]
+    cipher = f"{algorithm.encryption_cipher}-{algorithm.key_length * 8}-{algorithm.encryption_mode}"
+    return algorithm.kdf, algorithm.kdf_hmac, algorithm.kdf_iterations, cipher
+
+
+@pytest.fixture
+def real_strength(monkeypatch):
+    """The production iteration count (the suite runs at a test-only lower one)."""
+    monkeypatch.delenv("VOUCH_TEST_KDF_ROUNDS", raising=False)
+
+
+def _weaken(store, key_id):
+    """Store ``key_id`` as cryptography's BestAvailableEncryption writes it (2,048 rounds)."""
+    from cryptography.hazmat.primitives import serialization
+
+    weak = store.private_key(key_id).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(PASSPHRASE.encode()),
+    )
+    (store.path / f"{key_id}.pem").write_bytes(weak)
+    assert _protection(weak)[2] == 2048
+
+
+def test_private_keys_are_encrypted_with_pbkdf2_sha256_at_600000_rounds(store, real_strength):
+    info = store.init("Vouch Test Issuer")
+    second = store.rotate("Vouch Test Issuer", "EdDSA")
+    assert KDF_ROUNDS >= 600_000
+    for key_id in (info.key_id, second.key_id):
+        pem = (store.path / f"{key_id}.pem").read_bytes()
+        assert _protection(pem) == ("pbkdf2", "sha256", KDF_ROUNDS, "aes-256-cbc")
+        assert kdf_iterations(pem) == KDF_ROUNDS  # the store's own reading agrees
+
+
+def test_weak_key_file_is_reencrypted_on_load_atomically_owner_only(store, real_strength):
+    info = store.init("Vouch Test Issuer")
+    before = store.signing_key.private_numbers()
+    _weaken(store, info.key_id)
+    path = store.path / f"{info.key_id}.pem"
+    fresh = KeyStore(store.path, PASSPHRASE)
+    assert fresh.signing_key.private_numbers() == before
+    assert _protection(path.read_bytes()) == ("pbkdf2", "sha256", KDF_ROUNDS, "aes-256-cbc")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p.name for p in store.path.iterdir() if p.name.endswith(".tmp")]
+    stamp = path.stat()
+    assert KeyStore(store.path, PASSPHRASE).signing_key.private_numbers() == before
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)
+
+
+def test_vouch_init_reencrypts_every_weak_key(tmp_path, real_strength):
+    from tests.issuer.conftest import initialised_vouch
+
+    vouch = initialised_vouch(tmp_path, PASSPHRASE)
+    assert vouch("keys", "rotate").exit_code == 0
+    store = KeyStore(tmp_path / "keys", PASSPHRASE)
+    for key in store.ring():
+        _weaken(store, key.key_id)
+    assert vouch("init").exit_code == 0
+    for key in store.ring():
+        pem = (store.path / f"{key.key_id}.pem").read_bytes()
+        assert _protection(pem) == ("pbkdf2", "sha256", KDF_ROUNDS, "aes-256-cbc")
+
+
+def test_private_key_is_decrypted_once_per_store(store, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    store.init("Vouch Test Issuer")
+    fresh = KeyStore(store.path, PASSPHRASE)
+    calls = []
+    real = serialization.load_pem_private_key
+    monkeypatch.setattr(
+        serialization, "load_pem_private_key", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    for _ in range(5):
+        fresh.signer()
+        _ = fresh.signing_key
+    assert len(calls) == 1
+
+
+def test_test_kdf_rounds_are_refused_in_production(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOUCH_TEST_KDF_ROUNDS", "1000")
+    store = KeyStore(tmp_path / "keys", PASSPHRASE, production=True)
+    with pytest.raises(ConfigurationError, match="tests only"):
+        store.init("Vouch Test Issuer")
+    monkeypatch.delenv("VOUCH_TEST_KDF_ROUNDS")
+    assert KeyStore(tmp_path / "keys", PASSPHRASE, production=True).kdf_rounds == KDF_ROUNDS
