@@ -11,9 +11,22 @@ from werkzeug.routing import IntegerConverter
 
 from issuer import build
 from issuer.config import Settings
+from issuer.mail import mailer_for
 from issuer.service import Issuer
 from issuer.verification import local_verifier
-from issuer.web import accounts, api, app_pages, auth, credentials, errors, openapi, pages, public
+from issuer.web import (
+    accounts,
+    api,
+    app_pages,
+    auth,
+    credentials,
+    errors,
+    hardening,
+    identity,
+    openapi,
+    pages,
+    public,
+)
 from templates import TEMPLATES_DIR
 from verifier import web as verifier_web
 
@@ -54,8 +67,10 @@ def create_app(
     app.extensions["vouch"] = issuer
     app.extensions["vouch.verifier"] = local_verifier(issuer)
     csrf = CSRFProtect(app)
+    app.extensions["vouch.mailer"] = mailer_for(settings)
     errors.init_app(app)
     auth.init_app(app)
+    hardening.init_app(app)
     for blueprint in (public.bp, credentials.bp, api.bp, verifier_web.bp, openapi.bp):
         csrf.exempt(blueprint)  # bearer tokens or no authentication: no cookie to forge
     app.register_blueprint(verifier_web.bp)
@@ -67,6 +82,7 @@ def create_app(
         pages.bp,
         accounts.bp,
         app_pages.bp,
+        identity.bp,
     ):
         app.register_blueprint(blueprint)
 

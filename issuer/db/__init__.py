@@ -67,7 +67,10 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         private_sqlite_file(url)
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, json_serializer=json_text
+            url,
+            connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+            json_serializer=json_text,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -89,7 +92,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
+    # hide_parameters: an error's message (and so a logged traceback) never holds the bound
+    # values, which are emails, names, password and token hashes
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text, hide_parameters=True)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,9 @@ class _Prepared:
 
 
 def _wrapped(exc: Exception, sql: str, arguments: Any, dialect: Dialect) -> DBAPIError:
-    return DBAPIError.instance(sql, arguments, exc, dialect.loaded_dbapi.Error, dialect=dialect)
+    return DBAPIError.instance(
+        sql, arguments, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+    )
 
 
 class Database:
