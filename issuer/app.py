@@ -66,11 +66,11 @@ def create_app(
     app.url_map.converters["dbid"] = DatabaseId
     app.extensions["vouch"] = issuer
     app.extensions["vouch.verifier"] = local_verifier(issuer)
-    csrf = CSRFProtect(app)
     app.extensions["vouch.mailer"] = mailer_for(settings)
     errors.init_app(app)
+    csrf = CSRFProtect(app)
     auth.init_app(app)
-    hardening.init_app(app)
+    hardening.init_app(app, public_url=settings.public_url, production=settings.production)
     for blueprint in (public.bp, credentials.bp, api.bp, verifier_web.bp, openapi.bp):
         csrf.exempt(blueprint)  # bearer tokens or no authentication: no cookie to forge
     app.register_blueprint(verifier_web.bp)
@@ -81,9 +81,9 @@ def create_app(
         openapi.bp,
         pages.bp,
         accounts.bp,
-        app_pages.bp,
         identity.bp,
     ):
+        app_pages.bp,
         app.register_blueprint(blueprint)
 
     @app.get("/healthz")

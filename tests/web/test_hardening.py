@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, insert, literal_column, select
 from sqlalchemy.exc import DBAPIError
 
+from issuer.app import create_app
 from issuer.db.models import Learner, User
+from issuer.web.public import SVG_CSP
 from tests.web.conftest import api, csrf_token, signed_in
 
 # -- NUL characters (PostgreSQL refuses them in text: a 500 that logged the parameters) --------
@@ -145,3 +151,96 @@ def test_a_failing_statement_holds_no_parameter_value_in_its_message(world):
 def test_pages_still_work_after_the_checks(world):
     client = signed_in(world, "ada")
     assert client.get("/account").status_code == 200
+
+
+# -- security headers ------------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
+PAGES = [
+    (None, "/"),
+    (None, "/login"),
+    (None, "/signup"),
+    (None, "/verify"),
+    (None, "/v/{credential}"),
+    (None, "/v/00000000-0000-0000-0000-000000000000"),
+    (None, "/no-such-page"),
+    ("ada", "/dashboard"),
+    ("ada", "/account"),
+    ("grace", "/credentials"),
+    ("mentor", "/review"),
+    ("admin", "/admin"),
+]
+
+
+def _policy(header: str) -> dict[str, list[str]]:
+    directives = [d.split() for d in header.split(";") if d.strip()]
+    return {d[0]: d[1:] for d in directives}
+
+
+@pytest.mark.parametrize(("key", "path"), PAGES)
+def test_every_page_has_a_strict_content_security_policy(world, key, path):
+    response = signed_in(world, key).get(path.format(credential=world.credential_uuid))
+    assert response.mimetype == "text/html"
+    policy = _policy(response.headers["Content-Security-Policy"])
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert not any("unsafe" in source for sources in policy.values() for source in sources)
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers  # development
+    body = response.get_data(as_text=True)
+    for block in STYLE_BLOCK.findall(body):  # every inline stylesheet is allowed by its hash
+        digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy["style-src"]
+    assert " style=" not in body
+    assert all("application/ld+json" in tag for tag in re.findall(r"<script[^>]*>", body))
+
+
+@pytest.mark.parametrize(
+    ("path", "policy"),
+    [
+        ("/v/{credential}", "no-referrer"),
+        ("/verify", "no-referrer"),
+        ("/u/somebody", "no-referrer"),
+        ("/login", "strict-origin-when-cross-origin"),
+        ("/", "strict-origin-when-cross-origin"),
+    ],
+)
+def test_pages_naming_a_credential_send_no_referrer(world, path, policy):
+    response = world.client().get(path.format(credential=world.credential_uuid))
+    assert response.headers["Referrer-Policy"] == policy
+
+
+def test_an_svg_badge_keeps_its_own_policy(world):
+    response = world.client().get(f"/api/v1/credentials/{world.credential_uuid}/badge.svg")
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == SVG_CSP
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_hsts_only_in_production(make_issuer):
+    service = make_issuer(env="production", secret_key="s" * 40)
+    response = create_app(issuer=service).test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted(
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if p.parent.name != "certificate"  # rendered to PDF, never served
+    ),
+)
+def test_no_served_template_has_inline_script_or_style_attributes(template):
+    text = (TEMPLATES / template).read_text()
+    assert not re.search(r"\sstyle=", text), "a style attribute: the CSP blocks it"
+    for tag in re.findall(r"<script[^>]*>", text):
+        assert 'type="application/ld+json"' in tag, f"inline script {tag}: the CSP blocks it"
+    for block in STYLE_BLOCK.findall(text):
+        assert "{{" not in block, "a stylesheet must be fixed text"
+        assert "{%" not in block, "a stylesheet must be fixed text"
