@@ -67,10 +67,10 @@ def create_app(
     app.extensions["vouch"] = issuer
     app.extensions["vouch.verifier"] = local_verifier(issuer)
     app.extensions["vouch.mailer"] = mailer_for(settings)
-    errors.init_app(app)
     csrf = CSRFProtect(app)
-    auth.init_app(app)
+    errors.init_app(app)
     hardening.init_app(app, public_url=settings.public_url, production=settings.production)
+    auth.init_app(app)
     for blueprint in (public.bp, credentials.bp, api.bp, verifier_web.bp, openapi.bp):
         csrf.exempt(blueprint)  # bearer tokens or no authentication: no cookie to forge
     app.register_blueprint(verifier_web.bp)
@@ -82,8 +82,8 @@ def create_app(
         pages.bp,
         accounts.bp,
         identity.bp,
-    ):
         app_pages.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.get("/healthz")
