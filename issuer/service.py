@@ -72,6 +72,7 @@ from verifier.vc import stamp
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 Row = TypeVar("Row")
+T = TypeVar("T")
 #: How many times an issuance is retried after losing a race (same index, same credential).
 RETRIES = 5
 #: Bundles per transaction in bulk issuance.
@@ -125,6 +126,8 @@ class _Batch:
         self.drafts: dict[int, tuple[dict[str, Any], bytes]] = {}
         #: The signed tokens, or the workers' futures of them (see Issuer._sign_drafts).
         self.signing: list[Future[list[str]]] | list[str] = []
+        #: Met but withheld (an earlier credential was revoked), by index into pending: why.
+        self.withheld: dict[int, str] = {}
 
     @property
     def entries(self) -> frozenset[tuple[str, int]]:
@@ -152,6 +155,9 @@ class Issued:
     created: bool
     #: None when nothing was recorded (a bulk re-run skipping what is already issued).
     submission_id: int | None
+    #: Why a met verdict issued nothing: an earlier credential for this learner and milestone
+    #: was revoked, so only an admin issues it again (:meth:`Issuer.reissue`).
+    withheld: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,16 @@ _STATUS_ETAG = select(StatusList.etag).where(StatusList.id == bindparam("id"))
 _STATUS_TOKEN = select(StatusList.jwt, StatusList.etag).where(StatusList.id == bindparam("id"))
 #: Status-list tokens kept per process (one list serves 131,072 credentials).
 STATUS_TOKENS_KEPT = 256
+#: A submission whose rules are met but whose credential waits for an admin (revocation is
+#: final: see :meth:`Issuer.reissue`).
+AWAITING_ADMIN = "awaiting-admin"
+
+
+def withheld_reason(revoked_id: str) -> str:
+    return (
+        f"the rules are met, but an earlier credential for this milestone ({revoked_id}) was "
+        "revoked: revocation is final, so only an admin issues it again (vouch reissue)"
+    )
 
 
 class Issuer:
@@ -449,6 +465,7 @@ class Issuer:
                     )
                 )
             }
+            revoked = self._revoked_pairs(session, stored)
             held: dict[str, set[str]] = {}
             external = {lr.id: lr.external_id for lr in planned.learners.values()}
             for learner_id, milestone_id in live:
@@ -476,9 +493,15 @@ class Issuer:
                     "verdict": verdict.to_dict(),
                     "created_at": now,
                 }
+                withheld = revoked.get((learner.id, evidence.milestone)) if verdict.met else None
+                if withheld is not None:
+                    reason = withheld_reason(withheld)
+                    planned.withheld[len(planned.pending)] = reason
+                    submission["status"] = AWAITING_ADMIN
+                    submission["verdict"] = submission["verdict"] | {"withheld": reason}
                 planned.pending.append((submission, verdict, learner.external_id))
                 planned.slots.append(("new", len(planned.pending) - 1))
-                if verdict.met:  # later bundles in this batch see the milestone as held
+                if verdict.met and withheld is None:  # later bundles in this batch hold it
                     held.setdefault(learner.external_id, set()).add(evidence.milestone)
                     issuing[key] = len(planned.pending) - 1
             met = list(issuing.values())
@@ -538,7 +561,9 @@ class Issuer:
             outcomes = [self._issue_or_error(item, actor) for item in planned.items]
         else:
             for n, (_, verdict, _) in enumerate(planned.pending):
-                answers.setdefault(n, Issued(verdict, None, False, submission_ids[n]))
+                answers.setdefault(
+                    n, Issued(verdict, None, False, submission_ids[n], planned.withheld.get(n))
+                )
             resolved = iter(
                 slot
                 if isinstance(slot, Issued)
@@ -618,7 +643,7 @@ class Issuer:
         return stored
 
     @staticmethod
-    def _retrying(attempt: Callable[[], Issued]) -> Issued:
+    def _retrying(attempt: Callable[[], T]) -> T:
         for tries in range(RETRIES):
             try:
                 return attempt()
@@ -717,6 +742,12 @@ class Issuer:
         existing = self._live(session, learner.id, verdict.milestone)
         if existing is not None:
             return Issued(verdict, existing, False, submission.id)
+        revoked = self._revoked_pairs(session, [learner.id], verdict.milestone)
+        if revoked:
+            reason = withheld_reason(next(iter(revoked.values())))
+            submission.status = AWAITING_ADMIN
+            submission.verdict = submission.verdict | {"withheld": reason}
+            return Issued(verdict, None, False, submission.id, reason)
         status_list, index = statuslists.allocate(session, self, now)
         values = self._signed(learner, submission.id, verdict, status_list.id, index, now)
         credential = Credential(**values)
@@ -805,6 +836,19 @@ class Issuer:
             if kinds:
                 queue.append((submission, kinds))
         return queue
+
+    def _revoked_pairs(
+        self, session: Session, learner_ids: Sequence[int | None], milestone: str | None = None
+    ) -> dict[tuple[int, str], str]:
+        """(learner, milestone) → the id of a revoked credential, for the learners given (and
+        the milestone, if given); read through the index of revoked credentials only."""
+        query = select(Credential.learner_id, Credential.milestone_id, Credential.id).where(
+            Credential.learner_id.in_([i for i in learner_ids if i is not None]),
+            Credential.revoked_at.is_not(None),
+        )
+        if milestone is not None:
+            query = query.where(Credential.milestone_id == milestone)
+        return {(row[0], row[1]): row[2] for row in session.execute(query)}
 
     def _live(self, session: Session, learner_id: int, milestone: str) -> Credential | None:
         return session.scalars(
@@ -958,7 +1002,10 @@ class Issuer:
             return learner.name if learner else None
 
     def revoke(self, credential_id: str, reason: str, *, actor: str) -> Credential:
-        """Revoke a credential (idempotent: revoking twice keeps the first reason)."""
+        """Revoke a credential (idempotent: revoking twice keeps the first reason).
+
+        Revocation is final: no automatic path (a late sign-off, the same bundle again, bulk
+        issuance) issues that learner that milestone again; only :meth:`reissue` does."""
         if not reason.strip():
             raise ValueError("a revocation needs a reason")
         now = self.clock()
@@ -966,29 +1013,136 @@ class Issuer:
             record = session.get(Credential, _urn(credential_id))
             if record is None:
                 raise NotFoundError(f"no credential {credential_id!r}")
-            # Lock the list: concurrent revocations in one list publish one after the other.
-            status_list = session.scalars(
-                select(StatusList).where(StatusList.id == record.status_list_id).with_for_update()
-            ).one()
-            session.refresh(record)
-            if record.revoked_at is not None:
-                return record
-            record.revoked_at, record.revoked_by, record.revocation_reason = now, actor, reason
-            statuslists.publish(session, self, status_list, now)
-            session.add(
-                IssuanceLog(
-                    at=now,
-                    event="revoked",
-                    actor=actor,
-                    credential_id=record.id,
-                    detail={
-                        "reason": reason,
-                        "status_list": status_list.id,
-                        "status_index": record.status_index,
-                    },
-                )
-            )
+            self._revoke_in(session, record, reason, actor, now)
             return record
+
+    def _revoke_in(
+        self, session: Session, record: Credential, reason: str, actor: str, now: dt.datetime
+    ) -> bool:
+        """Revoke ``record`` in this transaction: its bit set, its list re-signed, a log line.
+        False when it was already revoked (by this transaction's time)."""
+        # Lock the list: concurrent revocations in one list publish one after the other.
+        status_list = session.scalars(
+            select(StatusList).where(StatusList.id == record.status_list_id).with_for_update()
+        ).one()
+        session.refresh(record)
+        if record.revoked_at is not None:
+            return False
+        record.revoked_at, record.revoked_by, record.revocation_reason = now, actor, reason
+        statuslists.publish(session, self, status_list, now)
+        session.add(
+            IssuanceLog(
+                at=now,
+                event="revoked",
+                actor=actor,
+                credential_id=record.id,
+                detail={
+                    "reason": reason,
+                    "status_list": status_list.id,
+                    "status_index": record.status_index,
+                },
+            )
+        )
+        return True
+
+    def reissue(self, credential_id: str, reason: str, *, actor: str) -> tuple[Credential, bool]:
+        """An admin re-issues a revoked credential: the one way back after a revocation.
+
+        The new credential is issued for the same achievement: the revoked one's subject,
+        achievement and evidence, with a new id, status entry and ``validFrom`` (its
+        ``validUntil`` unchanged), signed with the current key, recorded with who, when and why
+        (log event ``reissued``). Submissions of that learner and milestone waiting for an admin
+        are settled by it. Idempotent: asked again, it answers the credential it issued
+        (``False``: not created now). Raises ConflictError for a live credential, or when the
+        learner holds another live one for the milestone.
+        """
+        if not reason.strip():
+            raise ValueError("a re-issue needs a reason")
+
+        def once() -> tuple[Credential, bool]:
+            now = self.clock()
+            with self.db.write() as session:
+                old = session.get(Credential, _urn(credential_id))
+                if old is None:
+                    raise NotFoundError(f"no credential {credential_id!r}")
+                if old.revoked_at is None:
+                    raise ConflictError(
+                        f"{old.id} is not revoked: a live credential needs no re-issue"
+                    )
+                live = self._live(session, old.learner_id, old.milestone_id)
+                if live is not None:
+                    if live.reissue_of == old.id:
+                        return live, False
+                    raise ConflictError(
+                        f"the learner already holds a live credential for {old.milestone_id}: "
+                        f"{live.id}"
+                    )
+                record = self._replace(session, old, now, actor=actor, event="reissued",
+                                       detail={"reason": reason})  # fmt: skip
+                session.execute(
+                    update(Submission)
+                    .where(
+                        Submission.learner_id == old.learner_id,
+                        Submission.milestone_id == old.milestone_id,
+                        Submission.status == AWAITING_ADMIN,
+                    )
+                    .values(status="met")
+                )
+                return record, True
+
+        return self._retrying(once)
+
+    def _replace(
+        self,
+        session: Session,
+        old: Credential,
+        now: dt.datetime,
+        *,
+        actor: str,
+        event: str,
+        detail: dict[str, Any],
+    ) -> Credential:
+        """Issue, in this transaction, the credential replacing ``old`` (revoked and flushed
+        by the caller): a copy of its subject, achievement and evidence with a new id, status
+        entry and ``validFrom``, signed with the current key and self-checked; and its log
+        line (``event``, with ``detail``)."""
+        _, payload = read_compact(old.jwt)
+        credential = {name: v for name, v in payload.items() if name not in CLAIM_NAMES}
+        status_list, index = statuslists.allocate(session, self, now)
+        credential_id = f"urn:uuid:{time_ordered_uuid()}"
+        credential |= {
+            "id": credential_id,
+            "issuer": self.profile.to_json(),
+            "validFrom": stamp(now),
+            "credentialStatus": StatusEntry(self.status_list_url(status_list.id), index).to_json(),
+        }
+        key = self.keys.current()
+        token = self._seal(orjson.dumps(credential | jwt_claims(credential)), key)
+        record = Credential(
+            id=credential_id, learner_id=old.learner_id, milestone_id=old.milestone_id,
+            submission_id=old.submission_id, jwt=token, key_id=key.key_id,
+            status_list_id=status_list.id, status_index=index, issued_at=now.replace(microsecond=0),
+            valid_until=old.valid_until, reissue_of=old.id,
+        )  # fmt: skip
+        learner = session.get(Learner, old.learner_id)
+        session.add(record)
+        session.add(
+            IssuanceLog(
+                at=now,
+                event=event,
+                actor=actor,
+                credential_id=credential_id,
+                detail={
+                    "replaces": old.id,
+                    "milestone": old.milestone_id,
+                    "learner": learner.external_id if learner else None,
+                    "key": key.key_id,
+                }
+                | detail,
+            )
+        )
+        session.flush()
+        return record
 
     def log_key_rotation(self, key_id: str, *, actor: str) -> None:
         with self.db.write() as session:

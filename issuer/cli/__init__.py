@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from issuer.cli import lifecycle
 from issuer.cli.criteria import criteria_group
 from issuer.cli.service import COMMANDS
 
@@ -15,5 +16,5 @@ def main() -> None:
 
 
 main.add_command(criteria_group)
-for command in COMMANDS:
+for command in COMMANDS + lifecycle.COMMANDS:
     main.add_command(command)  # type: ignore[arg-type]

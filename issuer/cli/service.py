@@ -29,6 +29,8 @@ from issuer.service import Issuer
 
 #: Exit code for an operational failure (key store, database, configuration).
 EXIT_FAILURE = 1
+#: ``vouch issue``: the rules are met but an earlier credential was revoked (an admin decides).
+EXIT_WITHHELD = 3
 
 
 @contextmanager
@@ -99,7 +101,9 @@ def serve_command(host: str, port: int) -> None:
 def issue_command(bundle: str, as_json: bool) -> None:
     """Evaluate BUNDLE.json and, if its milestone is met, issue the credential.
 
-    Exit status: 0 issued (or already issued), 1 not met, 2 invalid input.
+    Exit status: 0 issued (or already issued), 1 not met, 2 invalid input, 3 met but
+    withheld: an earlier credential for this learner and milestone was revoked, and only an
+    admin issues it again (``vouch reissue``).
     """
     _setup_logging()
     data = read_input(bundle, MAX_BUNDLE_BYTES, as_json=as_json)
@@ -118,6 +122,8 @@ def issue_command(bundle: str, as_json: bool) -> None:
         if record is not None:
             result |= {"created": outcome.created, "id": record.id,
                        "verify_url": issuer.verify_url(record.id), "jwt": record.jwt}  # fmt: skip
+        if outcome.withheld:
+            result["withheld"] = outcome.withheld
         emit_json(result)
     elif record is None:
         from issuer.cli.criteria import render_verdict
@@ -127,6 +133,10 @@ def issue_command(bundle: str, as_json: bool) -> None:
         click.echo(f"{'issued' if outcome.created else 'already issued'}: {record.id}")
         click.echo(f"verify:  {issuer.verify_url(record.id)}")
         click.echo(f"jwt:     {record.jwt}")
+    if outcome.withheld:
+        if not as_json:
+            click.echo(f"withheld: {outcome.withheld}")
+        raise SystemExit(EXIT_WITHHELD)
     raise SystemExit(EXIT_OK if record is not None else EXIT_NOT_MET)
 
 
@@ -449,7 +459,7 @@ def issue_bulk_command(jsonl: str, as_json: bool, jobs: int | None) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
     _setup_logging()
-    counts = {"issued": 0, "already issued": 0, "not met": 0, "invalid": 0}
+    counts = {"issued": 0, "already issued": 0, "not met": 0, "withheld": 0, "invalid": 0}
     problems: list[str] = []
     workers = len(os.sched_getaffinity(0)) - 1 if jobs is None else jobs
     with issuer_errors(as_json):
@@ -466,6 +476,8 @@ def issue_bulk_command(jsonl: str, as_json: bool, jobs: int | None) -> None:
                         if isinstance(outcome, EvidenceError):
                             counts["invalid"] += 1
                             problems.append(f"line {number}: {outcome.problems[0]}")
+                        elif outcome.withheld:
+                            counts["withheld"] += 1
                         elif outcome.credential is None:
                             counts["not met"] += 1
                         else:

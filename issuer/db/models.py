@@ -178,6 +178,15 @@ class Credential(Base):
             sqlite_where=text("revoked_at IS NULL"),
             postgresql_where=text("revoked_at IS NULL"),
         ),
+        # Revoked credentials by learner and milestone: issuance looks for one (revocation is
+        # final: no automatic path issues that achievement again). Holds revoked rows only.
+        Index(
+            "ix_revoked_credential",
+            "learner_id",
+            "milestone_id",
+            sqlite_where=text("revoked_at IS NOT NULL"),
+            postgresql_where=text("revoked_at IS NOT NULL"),
+        ),
     )
 
     #: The credential's ``urn:uuid:`` id (also the JWT's ``jti``).
@@ -194,6 +203,9 @@ class Credential(Base):
     revoked_at: Mapped[dt.datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(200))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    #: The credential this one replaces: re-issued by an admin after a revocation, or after
+    #: the key that signed it was withdrawn.
+    reissue_of: Mapped[str | None] = mapped_column(String(64))
 
     learner: Mapped[Learner] = relationship()
 

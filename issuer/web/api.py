@@ -73,6 +73,8 @@ def outcome_json(outcome: Issued) -> dict[str, Any]:
         "issued": record is not None,
         "credential": credential_json(record) if record is not None else None,
         "created": outcome.created,
+        # met, but an earlier credential was revoked: only an admin issues it again
+        "withheld": outcome.withheld,
     }
 
 
@@ -232,6 +234,21 @@ def admin_issue() -> Any:
     me = current()
     outcome = issuer().issue(_json_body(), actor=me.reviewer_id)
     return jsonify(outcome_json(outcome)), (201 if outcome.created else 200)
+
+
+@bp.post("/admin/credentials/<credential_id>/reissue")
+@requires("admin")
+def admin_reissue(credential_id: str) -> Any:
+    """Issue a revoked credential again, with a recorded reason: revocation is final for every
+    automatic path, so this is the one way back (``vouch reissue``)."""
+    me = current()
+    body = _json_body()
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidRequestError("a re-issue needs a reason", "$.reason")
+    record, created = issuer().reissue(credential_id, reason.strip(), actor=me.reviewer_id)
+    data = credential_json(record) | {"reissue_of": record.reissue_of, "created": created}
+    return jsonify(data), (201 if created else 200)
 
 
 def log_json(entry: IssuanceLog) -> dict[str, Any]:

@@ -116,6 +116,19 @@ CREDENTIAL_VIEW = {
         "share": {"$ref": "#/components/schemas/Share"},
     },
 }
+REISSUED = {
+    "allOf": [
+        {"$ref": "#/components/schemas/CredentialView"},
+        {
+            "type": "object",
+            "required": ["reissue_of", "created"],
+            "properties": {
+                "reissue_of": {"type": "string", "description": "the revoked credential"},
+                "created": {"type": "boolean"},
+            },
+        },
+    ]
+}
 VERIFICATION = {
     "type": "object",
     "required": ["verified", "state", "checked_at", "checks", "credential", "errors"],
@@ -145,7 +158,11 @@ SUBMISSION = {
     "properties": {
         "id": {"type": "integer"},
         "milestone": {"type": "string"},
-        "status": {"enum": VERDICT_STATUSES},
+        "status": {
+            "enum": [*VERDICT_STATUSES, "awaiting-admin"],
+            "description": "the verdict's status, or awaiting-admin: met, but an earlier "
+            "credential for this milestone was revoked (an admin re-issues it)",
+        },
         "progress": {"type": "number"},
         "created_at": {"type": "string"},
         "verdict": {"$ref": "#/components/schemas/Verdict"},
@@ -194,6 +211,11 @@ OUTCOME = {
             "oneOf": [{"$ref": "#/components/schemas/CredentialView"}, {"type": "null"}]
         },
         "created": {"type": "boolean"},
+        "withheld": {
+            "type": ["string", "null"],
+            "description": "Why a met verdict issued nothing: an earlier credential for this "
+            "learner and milestone was revoked, so only an admin issues it again",
+        },
     },
 }
 TOKEN = {
@@ -624,6 +646,29 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/admin/credentials/{id}/reissue": {
+            "post": {
+                "summary": "Issue a revoked credential again, with a recorded reason (admin)",
+                "description": "Revocation is final for every automatic path (sign-offs, "
+                "re-submissions, bulk issuance); this is the one way back. A fresh credential "
+                "for the same achievement, signed with the current key. Asked again, it answers "
+                "the credential it issued (200).",
+                "security": BEARER,
+                "parameters": ID,
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {"reason": {"type": "string", "minLength": 1}},
+                    }
+                ),
+                "responses": {
+                    "201": _json("Reissued", "Re-issued"),
+                    "200": _json("Reissued", "Already re-issued"),
+                    **_errors(400, 401, 403, 404, 409, 422),
+                },
+            }
+        },
         "/api/v1/admin/log": {
             "get": {
                 "summary": "The issuance log (admin)",
@@ -701,6 +746,7 @@ def build_spec() -> dict[str, Any]:
                 "Verdict": VERDICT,
                 "Share": SHARE,
                 "CredentialView": CREDENTIAL_VIEW,
+                "Reissued": REISSUED,
                 "VerificationResult": VERIFICATION,
                 "Submission": SUBMISSION,
                 "Review": REVIEW,

@@ -137,6 +137,13 @@ MATRIX = [
             {"id": "matrix-learner", "name": "Mat Rix", "email": "matrix@people.example"},
         ),
     ),
+    Case(
+        "POST",
+        "/api/v1/admin/credentials/<credential_id>/reissue",
+        "/api/v1/admin/credentials/{credential}/reissue",
+        (401, 403, 403, 403, 201),  # the admin revoked it above
+        lambda w: {"reason": "access matrix"},
+    ),
     Case("GET", "/api/v1/admin/log", "/api/v1/admin/log", ADMIN_API),
     Case(
         "POST",

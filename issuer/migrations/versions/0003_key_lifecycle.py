@@ -4,10 +4,14 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01
 
-Key states (current, retired, withdrawn) and revocation finality.
+Key states (current, retired, withdrawn) and revocation finality: a re-issued credential names
+the one it replaces; revoked credentials are indexed by learner and milestone.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
@@ -16,8 +20,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("credentials") as batch:
+        batch.add_column(sa.Column("reissue_of", sa.String(length=64), nullable=True))
+    op.create_index(
+        "ix_revoked_credential",
+        "credentials",
+        ["learner_id", "milestone_id"],
+        unique=False,
+        sqlite_where=sa.text("revoked_at IS NOT NULL"),
+        postgresql_where=sa.text("revoked_at IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_revoked_credential", table_name="credentials")
+    with op.batch_alter_table("credentials") as batch:
+        batch.drop_column("reissue_of")

@@ -1,0 +1,63 @@
+"""Issue 12 (trust), keys: revocation is final over the API; an admin re-issues with a reason.
+
+Responses are checked against the schema ``GET /openapi.json`` documents (``call``)."""
+
+from __future__ import annotations
+
+from tests.web.conftest import FOUNDATION, add_person, full_bundle
+from tests.web.test_api import call, spec
+
+__all__ = ["spec"]
+
+SIGN_OFF = {"kind": "self-explanation", "verdict": "pass", "minutes": 20}
+REVIEWS = "/api/v1/submissions/{id}/reviews"
+
+
+def test_a_late_sign_off_after_a_revocation_waits_for_an_admin(world, spec):
+    # a mentor signs Ada's submission off: her credential is issued
+    issued = call(world, spec, "POST", REVIEWS, world.mentor.token, 201, json=SIGN_OFF,
+                  id=world.submission)  # fmt: skip
+    first = issued["credential"]["id"]
+    uuid = first.removeprefix("urn:uuid:")
+    call(world, spec, "POST", "/api/v1/credentials/{id}/revoke", world.admin.token, 200,
+         json={"reason": "plagiarised answers"}, id=uuid)  # fmt: skip
+
+    # a second mentor's late sign-off on the same submission issues nothing
+    other = add_person(world.issuer, "mentor2", "Max Mentor", "reviewer", "mentor")
+    late = call(world, spec, "POST", REVIEWS, other.token, 201, json=SIGN_OFF,
+                id=world.submission)  # fmt: skip
+    assert late["verdict"]["met"] is True
+    assert (late["issued"], late["credential"]) == (False, None)
+    assert first in late["withheld"]
+    shown = call(world, spec, "GET", "/api/v1/submissions/{id}", world.admin.token, 200,
+                 id=world.submission)  # fmt: skip
+    assert shown["status"] == "awaiting-admin"
+    assert shown["verdict"]["withheld"] == late["withheld"]
+    # nor does an admin's by-hand issue of a complete bundle
+    by_hand = call(world, spec, "POST", "/api/v1/admin/issue", world.admin.token, 200,
+                   json=full_bundle(FOUNDATION, world.ada.identity))  # fmt: skip
+    assert (by_hand["issued"], bool(by_hand["withheld"])) == (False, True)
+    held = call(world, spec, "GET", "/api/v1/credentials", world.ada.token, 200)
+    assert [c["revoked"] for c in held["credentials"]] == [True]
+
+    # the one way back: an admin re-issues, with a reason
+    reissue = "/api/v1/admin/credentials/{id}/reissue"
+    call(world, spec, "POST", reissue, world.admin.token, 422, json={"reason": " "}, id=uuid)
+    call(world, spec, "POST", reissue, world.mentor.token, 403, json={"reason": "x"}, id=uuid)
+    made = call(world, spec, "POST", reissue, world.admin.token, 201,
+                json={"reason": "appeal upheld"}, id=uuid)  # fmt: skip
+    assert made["id"] != first
+    assert (made["reissue_of"], made["revoked"], made["created"]) == (first, False, True)
+    again = call(world, spec, "POST", reissue, world.admin.token, 200,
+                 json={"reason": "appeal upheld"}, id=uuid)  # fmt: skip
+    assert (again["id"], again["created"]) == (made["id"], False)
+    call(world, spec, "POST", reissue, world.admin.token, 409, json={"reason": "again"},
+         id=made["id"].removeprefix("urn:uuid:"))  # fmt: skip
+    log = call(world, spec, "GET", "/api/v1/admin/log", world.admin.token, 200)["entries"]
+    [entry] = [e for e in log if e["event"] == "reissued"]
+    assert entry["actor"] == f"user-{world.admin.user_id}"
+    assert (entry["credential"], entry["detail"]["reason"]) == (made["id"], "appeal upheld")
+    assert entry["detail"]["replaces"] == first
+    verified = call(world, spec, "POST", "/api/v1/verify", None, 200,
+                    json={"credential": made["jwt"]})  # fmt: skip
+    assert verified["verified"] is True, verified
