@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from issuer.errors import ConfigurationError
-from verifier.verify import VerifyOptions
+from verifier.trust import TrustList, TrustListError
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:5000"
     issuer_name: str = "Vouch Demo Issuer"
     key_passphrase: str | None = field(default=None, repr=False)
-    #: Extra issuers the verifier trusts (DIDs or base URLs); this issuer is always trusted.
-    trusted_issuers: tuple[str, ...] = ()
+    #: Extra issuers the verifier trusts (``VOUCH_TRUSTED_ISSUERS``: DIDs, base URLs or
+    #: domains; ``VOUCH_TRUST_LISTS``: files); this issuer is always trusted.
+    trust: TrustList = field(default_factory=TrustList)
     #: Signs session cookies; from VOUCH_SECRET_KEY, else a generated file in the instance folder.
     secret_key: str | None = field(default=None, repr=False)
     #: Bearer token for admin API calls until accounts exist (issue 6); compared in constant time.
@@ -69,6 +70,17 @@ class Settings:
             key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
-            trusted_issuers=VerifyOptions.trusted_list(environ.get("VOUCH_TRUSTED_ISSUERS", "")),
+            trust=trust_from_env(environ),
         )
         return replace(settings, **overrides) if overrides else settings
+
+
+def trust_from_env(environ: Mapping[str, str]) -> TrustList:
+    """``VOUCH_TRUSTED_ISSUERS`` then the files of ``VOUCH_TRUST_LISTS``; a bad entry or file
+    is a configuration error naming it."""
+    try:
+        return TrustList.from_setting(
+            environ.get("VOUCH_TRUSTED_ISSUERS", "")
+        ) + TrustList.from_files(environ.get("VOUCH_TRUST_LISTS", ""))
+    except TrustListError as exc:
+        raise ConfigurationError(f"trust list: {exc}") from None

@@ -8,19 +8,19 @@ from issuer.config import Settings
 from issuer.local_fetcher import IssuerFetcher
 from issuer.publication import did_web
 from issuer.service import Issuer
-from verifier import HttpFetcher, Verifier, VerifyOptions
+from verifier import HttpFetcher, TrustedIssuer, TrustList, Verifier, VerifyOptions
 
 
 def verifier_options(settings: Settings) -> VerifyOptions:
     """Trust this issuer (its did:web and URL) and the configured others; http in development."""
-    return VerifyOptions(
-        trusted_issuers=(
-            did_web(settings.public_url),
-            settings.public_url,
-            *settings.trusted_issuers,
-        ),
-        allow_http=not settings.production,
+    name, source = settings.issuer_name, "this issuer"
+    this_issuer = TrustList(
+        (
+            TrustedIssuer(did_web(settings.public_url), name, source),
+            TrustedIssuer(settings.public_url, name, source),
+        )
     )
+    return VerifyOptions(trust=this_issuer + settings.trust, allow_http=not settings.production)
 
 
 def network_fetcher(settings: Settings) -> HttpFetcher:

@@ -12,5 +12,9 @@ from verifier.result import CheckResult as CheckResult
 from verifier.result import CheckStatus as CheckStatus
 from verifier.result import State as State
 from verifier.result import VerificationResult as VerificationResult
+from verifier.trust import Trust as Trust
+from verifier.trust import TrustedIssuer as TrustedIssuer
+from verifier.trust import TrustList as TrustList
+from verifier.trust import TrustListError as TrustListError
 from verifier.verify import Verifier as Verifier
 from verifier.verify import VerifyOptions as VerifyOptions

@@ -10,14 +10,18 @@ from flask import Flask, jsonify, redirect
 
 from templates import TEMPLATES_DIR
 from verifier.fetch import Fetcher, HttpFetcher
+from verifier.trust import TrustList
 from verifier.verify import Verifier, VerifyOptions
 from verifier.web import bp
 
 
 def options_from_env(environ: Mapping[str, str] = os.environ) -> VerifyOptions:
+    """Trust from ``VOUCH_TRUSTED_ISSUERS`` and the files of ``VOUCH_TRUST_LISTS``; with neither,
+    nothing is "verified": every valid credential is from an "untrusted issuer"."""
     development = environ.get("VOUCH_ENV", "development") != "production"
-    trusted = VerifyOptions.trusted_list(environ.get("VOUCH_TRUSTED_ISSUERS", ""))
-    return VerifyOptions(trusted_issuers=trusted, allow_http=development)
+    trust = TrustList.from_setting(environ.get("VOUCH_TRUSTED_ISSUERS", ""))
+    trust += TrustList.from_files(environ.get("VOUCH_TRUST_LISTS", ""))
+    return VerifyOptions(trust=trust, allow_http=development)
 
 
 def create_app(

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from verifier.trust import Trust
+
 
 class CheckStatus(StrEnum):
     PASS = "pass"  # noqa: S105 - a check status, not a password
@@ -15,15 +17,31 @@ class CheckStatus(StrEnum):
     SKIP = "skip"
     #: Could not be checked: key or status list unreachable. Never shown as a pass.
     UNKNOWN = "unknown"
-    #: Advisory only (e.g. issuer not in the trust list); does not change the state.
+    #: Advisory only; alone it does not change the state (an untrusted issuer is a WARN, and
+    #: the state says so through :attr:`VerificationResult.trust`).
     WARN = "warn"
 
 
 class State(StrEnum):
+    """What the answer means, in the order an employer needs it."""
+
+    #: Every check passed and the issuer is on this verifier's trust list.
     VERIFIED = "verified"
+    #: Every check passed, but the issuer is not on the trust list: the signature is genuine,
+    #: the signer is whoever controls the issuer's published key, and its name is its own claim.
+    UNTRUSTED = "untrusted issuer"
     NOT_VERIFIED = "not verified"
+    #: Something could not be checked (key or status list unreachable): never a "yes".
     UNKNOWN = "unknown"
     UNREADABLE = "unreadable"
+
+
+class Headline(NamedTuple):
+    """The state in words: a title, a CSS class for the page, and one or two sentences."""
+
+    title: str
+    css: str
+    summary: str
 
 
 class CheckResult(NamedTuple):
@@ -39,12 +57,15 @@ class CheckResult(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class VerificationResult:
-    """The answer: a state derived from the checks, never a "verified" with a failed check."""
+    """The answer: a state derived from the checks and the trust outcome, never a "verified"
+    with a failed check or from an issuer the verifier does not trust."""
 
     checks: tuple[CheckResult, ...]
     credential: dict[str, Any] | None = None
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     unreadable: bool = False
+    #: Who signed and whether the trust list names them (None when never decoded that far).
+    trust: Trust | None = None
 
     @property
     def state(self) -> State:
@@ -55,6 +76,8 @@ class VerificationResult:
             return State.NOT_VERIFIED
         if CheckStatus.UNKNOWN in statuses or CheckStatus.PASS not in statuses:
             return State.UNKNOWN
+        if self.trust is None or not self.trust.trusted:
+            return State.UNTRUSTED
         return State.VERIFIED
 
     @property
@@ -82,11 +105,53 @@ class VerificationResult:
     def errors(self) -> list[str]:
         return [f"{c.check}: {c.detail}" for c in self.checks if c.status is CheckStatus.FAIL]
 
+    @property
+    def headline(self) -> Headline:
+        """The answer in words, the same on the page, in the API and from the CLI."""
+        state = self.state
+        trust = self.trust
+        if state is State.VERIFIED and trust is not None:
+            by = trust.listed.name if trust.listed and trust.listed.name else trust.claimed_name
+            issued = f" Issued by {by} ({trust.signer})." if by else f" Issued by {trust.signer}."
+            return Headline("Verified", "verified", "Genuine, current and not revoked." + issued)
+        if state is State.UNTRUSTED:
+            signer = trust.signer if trust else "an unknown signer"
+            claim = (
+                f' "{trust.claimed_name}" is the name the issuer gives itself.'
+                if trust and trust.claimed_name
+                else ""
+            )
+            return Headline(
+                "Issuer not recognised",
+                "untrusted",
+                f"The signature is genuine, but it was made by {signer}, an issuer this site "
+                f"does not know.{claim} Rely on it only if you know who controls "
+                f"{trust.domain if trust and trust.domain else 'that identifier'}.",
+            )
+        if self.revoked:
+            return Headline("Revoked", "revoked", "The issuer has revoked this credential.")
+        if self.expired:
+            window = self.check("validity window")
+            ended = window.detail if window else "has expired"
+            return Headline("Expired", "expired", f"This credential {ended}.")
+        if state is State.UNKNOWN:
+            unknown = [c.detail for c in self.checks if c.status is CheckStatus.UNKNOWN]
+            reason = unknown[0] if unknown else "nothing could be checked"
+            return Headline("Could not be checked", "unknown", f"Not confirmed: {reason}.")
+        if state is State.UNREADABLE:
+            detail = self.checks[0].detail if self.checks else "Unreadable input."
+            return Headline("Unreadable", "unreadable", detail)
+        return Headline("Not verified", "not-verified", "; ".join(self.errors[:2]) + ".")
+
     def to_dict(self) -> dict[str, Any]:
+        headline = self.headline
         return {
             "verified": self.verified,
             "state": self.state.value,
+            "headline": headline.title,
+            "summary": headline.summary,
             "checked_at": self.checked_at.isoformat(timespec="seconds"),
+            "issuer": self.trust.to_dict() if self.trust else None,
             "checks": [c.to_dict() for c in self.checks],
             "credential": self.credential,
             "errors": self.errors,

@@ -33,6 +33,7 @@ from verifier.keys import PRIVATE_MEMBERS, KeyRejected, origin, published_keys, 
 from verifier.result import CheckResult, CheckStatus, VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA, schema_errors
 from verifier.status import check_status
+from verifier.trust import Trust, TrustList
 from verifier.vc import achievement, instant, issuer_id, stamp
 
 #: JOSE header members OB 3.0 allows [§8.2.3]; anything else (crit, jku, x5u, …) is refused.
@@ -60,17 +61,13 @@ _NUMBER = int | float
 
 @dataclass(frozen=True)
 class VerifyOptions:
-    #: Trusted issuers, by DID or base URL. Others verify, but with a "not trusted" warning.
-    trusted_issuers: tuple[str, ...] = ()
+    #: Trusted issuers (DIDs, base URLs, domains). A credential whose every check passes is
+    #: "verified" only when its issuer is on this list; otherwise it is "untrusted issuer".
+    trust: TrustList = field(default_factory=TrustList)
     #: Allowed clock skew on validFrom / validUntil (≤ 60 s per RFC 8725 guidance).
     leeway: dt.timedelta = dt.timedelta(seconds=60)
     #: Development only: http URLs (and did:web over http for local hosts).
     allow_http: bool = False
-
-    @staticmethod
-    def trusted_list(text: str) -> tuple[str, ...]:
-        """Issuer ids from a comma-separated setting (``VOUCH_TRUSTED_ISSUERS``)."""
-        return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
 @dataclass
@@ -79,6 +76,7 @@ class _Run:
 
     now: dt.datetime
     checks: list[CheckResult] = field(default_factory=list)
+    trust: Trust | None = None
 
     def add(self, check: str, status: CheckStatus, detail: str) -> None:
         self.checks.append(CheckResult(check, status, detail))
@@ -86,7 +84,9 @@ class _Run:
     def result(
         self, credential: dict[str, Any] | None = None, *, unreadable: bool = False
     ) -> VerificationResult:
-        return VerificationResult(tuple(self.checks), credential, self.now, unreadable=unreadable)
+        return VerificationResult(
+            tuple(self.checks), credential, self.now, unreadable=unreadable, trust=self.trust
+        )
 
 
 class Verifier:
@@ -185,7 +185,7 @@ class Verifier:
         )  # fmt: skip
         if artefact.pdf_signer_jwk is not None or artefact.page_text is not None:
             self._pdf(artefact, payload, credential, issuer, run)
-        self._trust(issuer, run)
+        self._trust(issuer, credential, run)
         self._recipient(credential, recipient_email, run)
         return run.result(credential)
 
@@ -372,8 +372,13 @@ class Verifier:
             until = f" until {end}" if end else ", no expiry"
             run.add("validity window", CheckStatus.PASS, f"valid from {start}{until}")
 
-    def _trust(self, issuer: str | None, run: _Run) -> None:
-        run.checks.append(_trust_check(issuer, self.options.trusted_issuers))
+    def _trust(self, issuer: str | None, credential: dict[str, Any], run: _Run) -> None:
+        profile = credential.get("issuer")
+        name = profile.get("name") if isinstance(profile, dict) else None
+        run.trust, check = _trust_check(
+            issuer, name if isinstance(name, str) else None, self.options.trust
+        )
+        run.checks.append(check)
 
     def _recipient(self, credential: dict[str, Any], email: str | None, run: _Run) -> None:
         if email is None:
@@ -450,16 +455,22 @@ def _algorithm_check(header: dict[str, Any]) -> CheckResult:
 
 
 @lru_cache(maxsize=256)
-def _trust_check(issuer: str | None, trusted: tuple[str, ...]) -> CheckResult:
-    """Whether the trust list names ``issuer``: once per issuer and list (most verifications
-    meet a few issuers)."""
-    if not trusted:
-        return CheckResult("issuer trusted", CheckStatus.WARN, "no trust list is configured")
-    if issuer and any(issuer == t or issuer.startswith(t.rstrip("/") + "/") for t in trusted):
-        return CheckResult("issuer trusted", CheckStatus.PASS, f"{issuer} is in your trust list")
-    return CheckResult(
-        "issuer trusted", CheckStatus.WARN, f"issuer {issuer} is not in your trust list"
-    )
+def _trust_check(
+    issuer: str | None, claimed_name: str | None, trust: TrustList
+) -> tuple[Trust, CheckResult]:
+    """Whether the trust list covers ``issuer``, and who signed in words: once per issuer,
+    name and list (most verifications meet a few issuers)."""
+    outcome = trust.judge(issuer, claimed_name)
+    if outcome.listed is not None:
+        known = f" as {outcome.listed.name}" if outcome.listed.name else ""
+        detail = f"{outcome.signer} is on this verifier's trust list{known}"
+        return outcome, CheckResult("issuer trusted", CheckStatus.PASS, detail)
+    claim = f"; the name {claimed_name!r} is the issuer's own claim" if claimed_name else ""
+    if trust:
+        detail = f"signed by {outcome.signer}, which is not on this verifier's trust list{claim}"
+    else:
+        detail = f"signed by {outcome.signer}: this verifier has no trust list{claim}"
+    return outcome, CheckResult("issuer trusted", CheckStatus.WARN, detail)
 
 
 class _Validity(NamedTuple):

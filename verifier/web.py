@@ -111,14 +111,13 @@ def page_context(
         }  # fmt: skip
     credential = result.credential or {}
     awarded = achievement(credential)
-    issuer = credential.get("issuer", {})
-    issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
-    state, css, summary = _headline(result)
+    headline = result.headline
+    trust = result.trust
     criteria = awarded.get("criteria")
     return {
-        "css_state": css,
-        "headline": state,
-        "summary": summary,
+        "css_state": headline.css,
+        "headline": headline.title,
+        "summary": headline.summary,
         "checks": [c.to_dict() for c in result.checks],
         "marks": MARKS,
         "verified": result.verified,
@@ -126,8 +125,7 @@ def page_context(
         "badge": awarded.get("name"),
         "milestone": credential.get("name"),
         "learner_name": learner_name,
-        "issuer_name": issuer.get("name") or issuer.get("id"),
-        "issuer_id": issuer.get("id") if issuer.get("name") else None,
+        "trust": trust,
         "valid_from": credential.get("validFrom") or credential.get("issuanceDate"),
         "valid_until": credential.get("validUntil") or credential.get("expirationDate"),
         "credential_id": credential.get("id"),
@@ -136,32 +134,3 @@ def page_context(
         "page_url": page_url,
         "image_url": image_url,
     }
-
-
-def _headline(result: VerificationResult) -> tuple[str, str, str]:
-    state = result.state
-    if state is State.VERIFIED:
-        return "Verified", "verified", "Genuine, current and not revoked."
-    if result.revoked:
-        return "Revoked", "revoked", "The issuer has revoked this credential."
-    if result.expired:
-        window = result.check("validity window")
-        return (
-            "Expired",
-            "expired",
-            f"This credential {window.detail if window else 'has expired'}.",
-        )
-    if state is State.UNKNOWN:
-        unknown = [c.detail for c in result.checks if c.status is CheckStatus.UNKNOWN]
-        return (
-            "Could not be checked",
-            "unknown",
-            "Not confirmed: " + (unknown[0] if unknown else "nothing could be checked") + ".",
-        )
-    if state is State.UNREADABLE:
-        return (
-            "Unreadable",
-            "unreadable",
-            result.checks[0].detail if result.checks else "Unreadable input.",
-        )
-    return "Not verified", "not-verified", "; ".join(result.errors[:2]) + "."

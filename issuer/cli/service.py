@@ -199,8 +199,9 @@ COMMANDS: list[Callable[..., Any]] = [
 def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     """Verify ARTEFACT: a JWT (string or file), credential JSON, PDF, baked PNG/SVG or verify URL.
 
-    Exit status: 0 verified, 1 not verified, 2 unreadable, 3 unknown (key or status list
-    could not be fetched).
+    Exit status: 0 verified (every check passed and the issuer is trusted), 1 not verified,
+    2 unreadable, 3 unknown (key or status list could not be fetched), 4 genuine but from an
+    issuer this deployment does not trust (VOUCH_TRUSTED_ISSUERS, VOUCH_TRUST_LISTS).
     """
     from pathlib import Path
 
@@ -208,7 +209,8 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     from verifier import State, Verifier
     from verifier.artefacts import MAX_ARTEFACT_BYTES
 
-    settings = Settings.load()
+    with issuer_errors(as_json):
+        settings = Settings.load()
     verifier = Verifier(network_fetcher(settings), verifier_options(settings))
     try:
         is_file = artefact == "-" or Path(artefact).is_file()
@@ -219,10 +221,13 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     if as_json:
         emit_json(result.to_dict())
     else:
-        click.echo(f"{result.state.value.upper()}")
+        headline = result.headline
+        click.echo(f"{result.state.value.upper()}: {headline.title}")
+        click.echo(f"  {headline.summary}")
         for check in result.checks:
             click.echo(f"  {check.status.value:<7} {check.check}: {check.detail}")
-    codes = {State.VERIFIED: 0, State.NOT_VERIFIED: 1, State.UNREADABLE: 2, State.UNKNOWN: 3}
+    codes = {State.VERIFIED: 0, State.NOT_VERIFIED: 1, State.UNREADABLE: 2, State.UNKNOWN: 3,
+             State.UNTRUSTED: 4}  # fmt: skip
     raise SystemExit(codes[result.state])
 
 

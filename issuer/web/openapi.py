@@ -131,11 +131,40 @@ REISSUED = {
 }
 VERIFICATION = {
     "type": "object",
-    "required": ["verified", "state", "checked_at", "checks", "credential", "errors"],
+    "required": [
+        "verified",
+        "state",
+        "headline",
+        "summary",
+        "checked_at",
+        "issuer",
+        "checks",
+        "credential",
+        "errors",
+    ],
     "properties": {
-        "verified": {"type": "boolean"},
+        "verified": {
+            "type": "boolean",
+            "description": "true only when every check passed and the issuer is trusted",
+        },
         "state": {"enum": [s.value for s in State]},
+        "headline": {"type": "string"},
+        "summary": {"type": "string"},
         "checked_at": {"type": "string"},
+        "issuer": {
+            "type": ["object", "null"],
+            "description": "who signed (the identifier whose published key was checked) and "
+            "whether this verifier trusts them; claimed_name is the issuer's own claim",
+            "required": ["id", "domain", "claimed_name", "trusted", "listed_as", "listed_in"],
+            "properties": {
+                "id": {"type": ["string", "null"]},
+                "domain": {"type": ["string", "null"]},
+                "claimed_name": {"type": ["string", "null"]},
+                "trusted": {"type": "boolean"},
+                "listed_as": {"type": ["string", "null"]},
+                "listed_in": {"type": ["string", "null"]},
+            },
+        },
         "checks": {
             "type": "array",
             "items": {

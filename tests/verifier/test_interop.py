@@ -21,7 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from verifier import CheckStatus, State, Verifier
+from verifier import CheckStatus, State, TrustList, Verifier, VerifyOptions
 from verifier.artefacts import read_artefact
 from verifier.fetch import MappingFetcher
 from verifier.jose import read_compact
@@ -133,7 +133,8 @@ def test_spec_example_signature_verifies_given_its_published_key(path):
     # every example's issuer is an https URL: its JWKS lives at <origin>/.well-known/jwks.json
     assert issuer.startswith("https://")
     documents = published_key_documents(issuer, header["jwk"])
-    result = Verifier(MappingFetcher(documents)).verify(token, now=NOW)
+    trusting = VerifyOptions(trust=TrustList.of([issuer]))
+    result = Verifier(MappingFetcher(documents), trusting).verify(token, now=NOW)
 
     for name in ("decoding", "header", "algorithm", "issuer key", "signature", "claims"):
         assert result.check(name).status is CheckStatus.PASS, result.check(name)
@@ -145,6 +146,10 @@ def test_spec_example_signature_verifies_given_its_published_key(path):
     if expected is State.VERIFIED:
         assert result.check("schema").status is CheckStatus.PASS
         assert result.check("status").status is CheckStatus.SKIP
+        # The same credential, to a verifier that does not know its issuer: genuine, not
+        # "verified".
+        unknown_issuer = Verifier(MappingFetcher(documents)).verify(token, now=NOW)
+        assert unknown_issuer.state is State.UNTRUSTED
     else:
         status = result.check("status")
         assert status.status is CheckStatus.UNKNOWN

@@ -25,7 +25,15 @@ from issuer.service import Issuer
 from issuer.verification import verifier_options
 from tests.criteria.bundles import LEARNER, meeting_bundle
 from tests.verifier.test_artefacts import baked_png
-from verifier import CheckResult, CheckStatus, HttpFetcher, State, Verifier, VerifyOptions
+from verifier import (
+    CheckResult,
+    CheckStatus,
+    HttpFetcher,
+    State,
+    TrustList,
+    Verifier,
+    VerifyOptions,
+)
 from verifier import app as standalone
 from verifier.fetch import FetchError, WsgiFetcher
 from verifier.jose import read_compact
@@ -406,11 +414,13 @@ def live(issuer):
         server.stop()
 
 
-def verify_over_http(token: str, now: dt.datetime | None = None):
+def verify_over_http(token: str, now: dt.datetime | None = None, *, trusting: str | None = None):
+    """A stand-alone verifier's answer; ``trusting``: the one issuer on its trust list."""
     # A fresh fetcher each time: HttpFetcher honours the status list's max-age=60, so one
     # fetcher would (correctly) reuse the list it read before a revocation for up to a minute.
     fetcher = HttpFetcher(allow_http=True, allow_private=True)
-    return Verifier(fetcher, VerifyOptions(allow_http=True)).verify(token, now=now)
+    trust = TrustList.of([trusting] if trusting else [])
+    return Verifier(fetcher, VerifyOptions(trust=trust, allow_http=True)).verify(token, now=now)
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -418,7 +428,7 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def test_live_issuer_credential_verifies_over_http(live):
-    result = verify_over_http(live.record.jwt)
+    result = verify_over_http(live.record.jwt, trusting=live.issuer.did)
     assert result.state is State.VERIFIED, result.checks
     assert live.server.url in result.check("issuer key").detail
     assert result.check("status").status is CheckStatus.PASS
@@ -426,15 +436,15 @@ def test_live_issuer_credential_verifies_over_http(live):
 
 def test_live_verify_link_is_followed_over_http(live):
     uuid = live.record.id.removeprefix("urn:uuid:")
-    result = verify_over_http(f"{live.server.url}/v/{uuid}")
+    result = verify_over_http(f"{live.server.url}/v/{uuid}", trusting=live.server.url)
     assert result.state is State.VERIFIED, result.checks
     assert result.check("verify link").status is CheckStatus.PASS
 
 
 def test_live_revoked_credential_is_not_verified_over_http(live):
-    assert verify_over_http(live.record.jwt).state is State.VERIFIED
+    assert verify_over_http(live.record.jwt, trusting=live.issuer.did).state is State.VERIFIED
     live.issuer.revoke(live.record.id, "issued in error", actor="test")
-    result = verify_over_http(live.record.jwt)
+    result = verify_over_http(live.record.jwt, trusting=live.issuer.did)
     assert result.state is State.NOT_VERIFIED
     assert result.check("status").status is CheckStatus.FAIL
     assert "revoked" in result.check("status").detail
@@ -454,10 +464,86 @@ def test_live_server_down_is_unknown_with_the_attempt_time(live):
     assert all(c.status is not CheckStatus.FAIL for c in result.checks)
 
 
-def run_cli(args: list[str], url: str):
+def run_cli(args: list[str], url: str, trusted: str = ""):
     runner = CliRunner()
-    env = {"VOUCH_PUBLIC_URL": url, "VOUCH_ENV": "development", "VOUCH_TRUSTED_ISSUERS": ""}
+    env = {"VOUCH_PUBLIC_URL": url, "VOUCH_ENV": "development", "VOUCH_TRUSTED_ISSUERS": trusted,
+           "VOUCH_TRUST_LISTS": ""}  # fmt: skip
     return runner.invoke(main, args, env=env, catch_exceptions=False)
+
+
+# -- trust: a genuine credential from an issuer this site does not know ---------------------------
+
+
+def test_lookalike_issuer_is_never_verified_on_this_site(issuer, live):
+    # ``live`` is another deployment that calls itself by this issuer's very name, under its
+    # own did:web: its signature is genuine, its name is only its claim.
+    assert live.issuer.settings.issuer_name == issuer.settings.issuer_name
+    client = create_app(issuer=issuer).test_client()
+
+    body = client.post("/api/v1/verify", json={"credential": live.record.jwt}).get_json()
+    assert (body["verified"], body["state"]) == (False, "untrusted issuer")
+    assert body["headline"] == "Issuer not recognised"
+    assert body["issuer"] == {
+        "id": live.issuer.did,
+        "domain": live.server.url.removeprefix("http://"),
+        "claimed_name": issuer.settings.issuer_name,
+        "trusted": False,
+        "listed_as": None,
+        "listed_in": None,
+    }
+    assert live.issuer.did in body["summary"]
+    assert "the name the issuer gives itself" in body["summary"]
+    assert all(c["status"] != "fail" for c in body["checks"])  # genuine, current, not revoked
+
+    page = text_of(client.post("/verify", data={"credential": live.record.jwt}))
+    assert headline(page) == "Issuer not recognised"
+    assert 'class="state untrusted"' in page
+    assert ">Verified<" not in page
+    assert "Issuer claims to be" in page
+    assert live.issuer.did in page
+
+    pdf = live.issuer.certificate_pdf(live.record)
+    upload = {"file": (io.BytesIO(pdf), "certificate.pdf")}
+    uploaded = client.post("/api/v1/verify", data=upload, content_type="multipart/form-data")
+    assert uploaded.get_json()["state"] == "untrusted issuer"
+    upload = {"file": (io.BytesIO(pdf), "certificate.pdf")}
+    page = text_of(client.post("/verify", data=upload, content_type="multipart/form-data"))
+    assert headline(page) == "Issuer not recognised"
+
+
+def test_issuer_an_admin_trusts_is_verified_with_its_listing(issuer, live):
+    trusting = dataclasses.replace(
+        issuer.settings, trust=TrustList.from_setting(live.server.url.removeprefix("http://"))
+    )
+    app = create_app(issuer=Issuer(trusting, issuer.db, issuer.keys, issuer.catalogue))
+    body = app.test_client().post("/api/v1/verify", json={"credential": live.record.jwt})
+    body = body.get_json()
+    assert (body["verified"], body["state"]) == (True, "verified")
+    assert body["issuer"]["trusted"] is True
+    assert body["issuer"]["listed_in"] == "VOUCH_TRUSTED_ISSUERS"
+
+
+def test_cli_verify_exit_code_4_for_an_issuer_this_deployment_does_not_trust(live):
+    elsewhere = "https://elsewhere.test"
+    result = run_cli(["verify", live.record.jwt, "--json"], elsewhere)
+    assert result.exit_code == 4, result.output
+    body = json.loads(result.stdout)
+    assert (body["verified"], body["state"]) == (False, "untrusted issuer")
+
+    text = run_cli(["verify", live.record.jwt], elsewhere)
+    assert text.exit_code == 4
+    assert text.stdout.startswith("UNTRUSTED ISSUER: Issuer not recognised")
+    assert live.issuer.did in text.stdout
+
+    trusted = run_cli(["verify", live.record.jwt], elsewhere, trusted=live.issuer.did)
+    assert trusted.exit_code == 0, trusted.output
+    assert trusted.stdout.startswith("VERIFIED: Verified")
+
+
+def test_cli_verify_refuses_an_unreadable_trust_list_by_name(live):
+    result = run_cli(["verify", live.record.jwt], "https://elsewhere.test", trusted="not a domain")
+    assert result.exit_code == 1
+    assert "trust list: 'not a domain' is not a DID" in result.stderr
 
 
 def test_cli_verify_exit_codes_follow_the_live_issuer(live):
