@@ -51,7 +51,7 @@ def test_trust_list_entry_covers_exactly_what_it_names(entry, issuer, covered):
      "https://example.org/#frag", "did:", "-example.org"],
 )  # fmt: skip
 def test_trust_list_refuses_entries_it_cannot_read(entry):
-    with pytest.raises(TrustListError, match="DID|URL|domain|host"):
+    with pytest.raises(TrustListError, match=r"DID|URL|domain|host"):
         TrustList.of([entry])
 
 
