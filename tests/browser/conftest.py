@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,18 +74,18 @@ def _placeholder(environ: Any, start_response: Any) -> list[bytes]:
     return [b"starting"]
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory) -> Iterator[Live]:
-    """The issuer's app served for real: bind first, then build the issuer for that port."""
+@contextmanager
+def served_issuer(root: Path, issuer_name: str) -> Iterator[tuple[str, Issuer]]:
+    """An issuer's app served for real on 127.0.0.1: bind first, then build the issuer for
+    that port (the port is part of its did:web). Yields the base URL and the issuer."""
     server = make_server("127.0.0.1", 0, _placeholder, threaded=True, request_handler=_QuietHandler)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    root = tmp_path_factory.mktemp("browser")
     settings = Settings(
         instance_path=root / "instance",
         database_url=f"sqlite:///{root / 'vouch.sqlite3'}",  # sqlite only in browser tests
         keys_dir=root / "keys",
         public_url=base_url,
-        issuer_name="Vouch Browser Test Issuer",
+        issuer_name=issuer_name,
         key_passphrase="browser tests passphrase",
         admin_token="browser-admin-token",
     )
@@ -93,23 +94,31 @@ def live(tmp_path_factory) -> Iterator[Live]:
     issuer = Issuer(settings, Database(settings.database_url), keys, load_catalogue())
     issuer.db.upgrade()
     issuer.sync()
-    reviewer = Person("Rita Reviewer", "rita@example.org")
-    admin = Person("Adam Admin", "adam@example.org")
-    with issuer.db.write() as db:
-        create_user(db, email=reviewer.email, name=reviewer.name, password=reviewer.password,
-                    role="reviewer", reviewer_role="mentor", now=issuer.clock())  # fmt: skip
-        create_user(db, email=admin.email, name=admin.name, password=admin.password,
-                    role="admin", now=issuer.clock())  # fmt: skip
     server.app = create_app(issuer=issuer)
     thread = threading.Thread(target=server.serve_forever, name="vouch-live", daemon=True)
     thread.start()
     try:
-        yield Live(base_url, issuer, reviewer, admin)
+        yield base_url, issuer
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
         issuer.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory) -> Iterator[Live]:
+    """The issuer's app served for real, with a reviewer and an admin."""
+    root = tmp_path_factory.mktemp("browser")
+    with served_issuer(root, "Vouch Browser Test Issuer") as (base_url, issuer):
+        reviewer = Person("Rita Reviewer", "rita@example.org")
+        admin = Person("Adam Admin", "adam@example.org")
+        with issuer.db.write() as db:
+            create_user(db, email=reviewer.email, name=reviewer.name, password=reviewer.password,
+                        role="reviewer", reviewer_role="mentor", now=issuer.clock())  # fmt: skip
+            create_user(db, email=admin.email, name=admin.name, password=admin.password,
+                        role="admin", now=issuer.clock())  # fmt: skip
+        yield Live(base_url, issuer, reviewer, admin)
 
 
 @pytest.fixture(scope="module")
