@@ -54,6 +54,7 @@ def create_app(
         instance_path=str(issuer.settings.instance_path.resolve()),
         template_folder=str(TEMPLATES_DIR),
     )
+    app.request_class = verifier_web.BoundedRequest  # JSON bodies: nesting bounded
     settings = issuer.settings
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,

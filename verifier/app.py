@@ -12,7 +12,7 @@ from templates import TEMPLATES_DIR
 from verifier.fetch import Fetcher, HttpFetcher
 from verifier.trust import TrustList
 from verifier.verify import Verifier, VerifyOptions
-from verifier.web import bp
+from verifier.web import BoundedRequest, bp
 
 
 def options_from_env(environ: Mapping[str, str] = os.environ) -> VerifyOptions:
@@ -36,6 +36,7 @@ def create_app(
         allow_http=options.allow_http, allow_private=options.allow_http
     )
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    app.request_class = BoundedRequest
     app.config["MAX_CONTENT_LENGTH"] = 12 * 1024 * 1024
     app.config.update(config or {})
     app.extensions["vouch.verifier"] = Verifier(fetcher, options)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import flask
 import orjson
 from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
+from verifier.jose import MAX_DEPTH, nested_deeper_than
 from verifier.result import CheckStatus, State, VerificationResult
 from verifier.vc import achievement, stamp
 from verifier.verify import Verifier
@@ -25,6 +28,47 @@ MARKS = {
     CheckStatus.SKIP.value: "– skipped",
     CheckStatus.WARN.value: "! note",
 }
+
+
+#: The deepest JSON request body read: a credential (at most ``MAX_DEPTH`` levels) inside
+#: ``{"credential": …}``, with room to spare; no request of this API nests deeper.
+MAX_BODY_DEPTH = 2 * MAX_DEPTH
+TOO_DEEP = f"JSON nested deeper than {MAX_BODY_DEPTH} levels (the limit)"
+
+
+class UnreadableBody(HTTPException):
+    """A JSON request body nested beyond ``MAX_BODY_DEPTH``: 422, never a RecursionError."""
+
+    code = 422
+    name = "Unreadable Input"  # the issuer's error handler answers code "unreadable_input"
+    path = "$"
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> flask.Response:
+        """JSON in the API's error shape where no app error handler answers first (the
+        stand-alone verifier)."""
+        error = {"code": "unreadable_input", "message": self.description, "path": self.path}
+        return flask.Response(json_body({"error": error}), 422, mimetype="application/json")
+
+
+class BoundedRequest(flask.Request):
+    """The request class of both apps: a JSON body is read with its nesting bounded, and one
+    deeper than the limit is refused even by ``get_json(silent=True)``: it is unreadable, not
+    absent."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            value = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:  # the parser's own stack ran out, far deeper than the limit
+            raise UnreadableBody(TOO_DEEP) from None
+        return within_depth(value)
+
+
+def within_depth(body: Any) -> Any:
+    """A parsed JSON request body, or ``UnreadableBody`` when it nests beyond the limit (the
+    issuer's API checks the bodies it parses itself with this too)."""
+    if nested_deeper_than(body, MAX_BODY_DEPTH):
+        raise UnreadableBody(TOO_DEEP)
+    return body
 
 
 def verifier() -> Verifier:

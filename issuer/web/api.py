@@ -21,6 +21,7 @@ from issuer.service import Issued
 from issuer.web.auth import account, requires
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
+from verifier.web import within_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -90,7 +91,7 @@ def _json_body() -> Any:
     raw = request.get_data(cache=False)
     if not raw:
         raise InvalidRequestError("expected a JSON body", "$")
-    return decode(raw, max_bytes=MAX_BUNDLE_BYTES)
+    return within_depth(decode(raw, max_bytes=MAX_BUNDLE_BYTES))
 
 
 @bp.post("/submissions")

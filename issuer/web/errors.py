@@ -52,7 +52,8 @@ def init_app(app: Flask) -> None:
             return render_template(
                 "app/error.html", status=exc.code, message=message
             ), exc.code or 500
-        return error_response(exc.code or 500, name, exc.description or exc.name)
+        path = getattr(exc, "path", None)  # where in the body, when the exception knows
+        return error_response(exc.code or 500, name, exc.description or exc.name, path)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
