@@ -9,7 +9,10 @@ Layout of the folder (``VOUCH_KEYS_DIR``)::
 
 A key id is the key's RFC 7638 JWK thumbprint, so it is stable and derived from the key itself.
 Rotation adds a key and makes it current; retired keys stay in the ring (and published) so every
-credential signed before still verifies. Private keys are decrypted only inside this module.
+credential signed before still verifies, and never sign again. Withdrawal is for a compromised
+key: it stays in the ring, marked withdrawn, but is no longer published (so nothing it signed
+verifies any more) and its private key file is destroyed. Private keys are decrypted only inside
+this module.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.x509.oid import NameOID
 
-from issuer.errors import ConfigurationError, KeyStoreError
+from issuer.errors import ConfigurationError, KeyStoreError, NotFoundError
 from verifier.jwk_util import public_jwk
 
 log = logging.getLogger(__name__)
@@ -266,10 +269,17 @@ class KeyInfo:
     created: str
     retired: str | None
     public_jwk: dict[str, Any]
+    #: When the key was withdrawn (compromised): unpublished, its private part destroyed.
+    withdrawn: str | None = None
 
     @property
     def current(self) -> bool:
         return self.retired is None
+
+    @property
+    def state(self) -> str:
+        """``current`` (signs), ``retired`` (published, never signs again) or ``withdrawn``."""
+        return "withdrawn" if self.withdrawn else "retired" if self.retired else "current"
 
 
 class KeyStore:
@@ -329,7 +339,14 @@ class KeyStore:
         if cached is None or cached[0] != version:
             ring = self._ring()
             keys = tuple(
-                KeyInfo(k["id"], k["alg"], k["created"], k.get("retired"), k["public_jwk"])
+                KeyInfo(
+                    k["id"],
+                    k["alg"],
+                    k["created"],
+                    k.get("retired"),
+                    k["public_jwk"],
+                    k.get("withdrawn"),
+                )
                 for k in ring["keys"]
             )
             cached = self.__dict__["_keys_cache"] = (version, keys, ring["current"])
@@ -350,8 +367,21 @@ class KeyStore:
         _write_private(self.path / KEYRING, json.dumps(ring, indent=2).encode())
 
     def ring(self) -> list[KeyInfo]:
-        """Every key, oldest first; exactly one is current (treat the JWKs as read-only)."""
+        """Every key, oldest first, withdrawn ones included; exactly one is current (treat the
+        JWKs as read-only)."""
         return list(self._keys()[0])
+
+    def published(self) -> list[KeyInfo]:
+        """The keys a verifier may use: current and retired, never withdrawn."""
+        return [key for key in self._keys()[0] if key.withdrawn is None]
+
+    def key(self, key_id: str) -> KeyInfo:
+        """The key ``key_id`` of the ring (a bare thumbprint, or a ``did:…#`` key id)."""
+        bare = key_id.rsplit("#", 1)[-1]
+        found = next((k for k in self._keys()[0] if k.key_id == bare), None)
+        if found is None:
+            raise NotFoundError(f"no key {key_id!r} in the key ring")
+        return found
 
     def current(self) -> KeyInfo:
         keys, current = self._keys()
@@ -379,7 +409,9 @@ class KeyStore:
             info = self.current()
             _ = self.signing_key  # proves the passphrase opens it
             for key in self.ring():  # re-encrypts any key stored at a weaker strength
-                if key.key_id != info.key_id and (self.path / f"{key.key_id}.pem").exists():
+                if key.withdrawn:  # finishes a withdrawal interrupted before the file went
+                    _destroy(self.path / f"{key.key_id}.pem")
+                elif key.key_id != info.key_id and (self.path / f"{key.key_id}.pem").exists():
                     self.unlocked(key.key_id)
             return info
         now = now or dt.datetime.now(dt.UTC)
@@ -408,6 +440,28 @@ class KeyStore:
         self._save_ring(ring)
         return info
 
+    def withdraw(
+        self, key_id: str, issuer_name: str, *, now: dt.datetime | None = None
+    ) -> KeyInfo | None:
+        """Withdraw a compromised key: marked withdrawn in the ring (so no longer published)
+        and its private key file destroyed. If it is the current key, a new key is made current
+        first and returned. Safe to repeat: each step is skipped once done."""
+        key = self.key(key_id)
+        now = now or dt.datetime.now(dt.UTC)
+        rotated = None
+        if key.current:
+            rotated = self.rotate(issuer_name, now=now)
+        ring = self._ring()
+        entry = next(e for e in ring["keys"] if e["id"] == key.key_id)
+        if entry.get("withdrawn") is None:
+            stamp = now.isoformat(timespec="seconds")
+            entry["withdrawn"] = stamp
+            entry["retired"] = entry.get("retired") or stamp
+            self._save_ring(ring)
+        self.__dict__.get("_decrypted", {}).pop(key.key_id, None)
+        _destroy(self.path / f"{key.key_id}.pem")
+        return rotated
+
     # -- secrets ----------------------------------------------------------------------
 
     def signer(self) -> tuple[KeyInfo, PrivateKey]:
@@ -417,7 +471,10 @@ class KeyStore:
         return key, self.unlocked(key.key_id)
 
     def unlocked(self, key_id: str) -> PrivateKey:
-        """The private key ``key_id``, decrypted once per process."""
+        """The private key ``key_id``, decrypted once per process; never a withdrawn key's
+        (another process may have withdrawn it since it was decrypted here)."""
+        if self.key(key_id).withdrawn:
+            raise KeyStoreError(f"key {key_id} is withdrawn: it signs nothing")
         decrypted = self.__dict__.setdefault("_decrypted", {})
         if key_id not in decrypted:
             decrypted[key_id] = self.private_key(key_id)
@@ -470,5 +527,21 @@ def _entry(info: KeyInfo) -> dict[str, Any]:
         "alg": info.alg,
         "created": info.created,
         "retired": info.retired,
+        "withdrawn": info.withdrawn,
         "public_jwk": info.public_jwk,
     }
+
+
+def _destroy(path: Path) -> None:
+    """Overwrite a private key file with random bytes, then remove it (no-op if gone). On
+    copy-on-write or journalling file systems and SSDs the old blocks may survive: the
+    passphrase encryption is what protects them; the file is gone from the key store."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with open(path, "r+b") as handle:
+        handle.write(os.urandom(size))
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()

@@ -23,11 +23,13 @@ def kid(did: str, key: KeyInfo) -> str:
 
 
 def jwks(did: str, keys: list[KeyInfo]) -> dict[str, Any]:
-    """Every key ever used, current and retired, so old credentials still verify."""
-    return {"keys": [key.public_jwk | {"kid": kid(did, key)} for key in keys]}
+    """Every key ever used, current and retired, so old credentials still verify; never a
+    withdrawn key, so nothing it signed (or anyone holding it signs) verifies."""
+    return {"keys": [key.public_jwk | {"kid": kid(did, key)} for key in keys if not key.withdrawn]}
 
 
 def did_document(did: str, keys: list[KeyInfo]) -> dict[str, Any]:
+    """The ``did:web`` document: the current and retired keys, never a withdrawn one."""
     methods = [
         {
             "id": kid(did, key),
@@ -36,6 +38,7 @@ def did_document(did: str, keys: list[KeyInfo]) -> dict[str, Any]:
             "publicKeyJwk": key.public_jwk | {"kid": kid(did, key)},
         }
         for key in keys
+        if not key.withdrawn
     ]
     return {
         "@context": ["https://www.w3.org/ns/did/v1", "https://www.w3.org/ns/cid/v1"],

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from jwt import PyJWK
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -260,18 +260,17 @@ class Issuer:
             for key in self.keys.ring():
                 record = session.get(IssuerKey, key.key_id)
                 retired = dt.datetime.fromisoformat(key.retired) if key.retired else None
+                withdrawn = dt.datetime.fromisoformat(key.withdrawn) if key.withdrawn else None
                 if record is None:
-                    session.add(
-                        IssuerKey(
-                            key_id=key.key_id,
-                            alg=key.alg,
-                            public_jwk=key.public_jwk,
-                            created_at=dt.datetime.fromisoformat(key.created),
-                            retired_at=retired,
-                        )
+                    record = IssuerKey(
+                        key_id=key.key_id,
+                        alg=key.alg,
+                        public_jwk=key.public_jwk,
+                        created_at=dt.datetime.fromisoformat(key.created),
                     )
-                else:
-                    record.retired_at = retired
+                    session.add(record)
+                record.retired_at, record.withdrawn_at = retired, withdrawn
+                record.state = key.state
 
     # -- signing --------------------------------------------------------------------------
 
@@ -971,10 +970,139 @@ class Issuer:
         return self._all(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id))
 
     def rotate_keys(self, alg: str | None, *, actor: str) -> KeyInfo:
+        """Retire the current key (still published, it never signs again) for a new one."""
+        retiring = self.keys.current().key_id
         key = self.keys.rotate(self.settings.issuer_name, alg)
         self.sync()
+        with self.db.write() as session:
+            record = session.get(IssuerKey, retiring)
+            if record is not None:
+                record.retired_by = actor
         self.log_key_rotation(key.key_id, actor=actor)
         return key
+
+    # -- withdrawing a compromised key --------------------------------------------------------
+
+    def withdraw_key(self, key_id: str, reason: str, *, actor: str) -> dict[str, Any]:
+        """Withdraw a compromised key (see :meth:`KeyStore.withdraw`): a new current key first
+        if it is the current one; then it leaves the DID document and the JWKS, so everything
+        it signed, and anything anyone signs with it, fails verification; its private key file
+        is destroyed; the state, when, who and why are recorded (issuer_keys and the log); the
+        status lists it signed are signed again with the current key. Safe to repeat (an
+        interrupted withdrawal completes). What it signed is re-issued by :meth:`reissue_key`.
+        """
+        if not reason.strip():
+            raise ValueError("a withdrawal needs a reason")
+        key = self.keys.key(key_id)
+        rotated = self.keys.withdraw(key.key_id, self.settings.issuer_name)
+        self.sync()
+        now = self.clock()
+        with self.db.write() as session:
+            record = session.get(IssuerKey, key.key_id)
+            assert record is not None  # sync() recorded every key of the ring
+            if rotated is not None:
+                record.retired_by = actor
+                session.add(IssuanceLog(at=now, event="key-rotated", actor=actor,
+                                        credential_id=None,
+                                        detail={"key": rotated.key_id, "replaces": key.key_id,
+                                                "reason": "withdrawal"}))  # fmt: skip
+            if record.withdrawn_by is None:
+                record.withdrawn_by, record.withdrawal_reason = actor, reason
+                session.add(IssuanceLog(at=now, event="key-withdrawn", actor=actor,
+                                        credential_id=None,
+                                        detail={"key": key.key_id, "reason": reason}))  # fmt: skip
+            reason = record.withdrawal_reason or reason
+        resigned = self._resign_status_lists(key.key_id)
+        signed = self.key_counts().get(key.key_id, (0, 0))
+        return {
+            "key": key.key_id,
+            "reason": reason,
+            "current": self.keys.current().key_id,
+            "rotated": rotated is not None,
+            "status_lists_resigned": resigned,
+            "credentials": signed[0],
+            "live": signed[1],
+        }
+
+    def _resign_status_lists(self, key_id: str) -> int:
+        """Sign again, with the current key, every status list last signed by ``key_id``
+        (one transaction each, the list locked); how many."""
+        with self.db.read() as session:
+            lists = session.execute(select(StatusList.id, StatusList.jwt)).all()
+        signed_by = [row.id for row in lists if _kid_of(row.jwt).endswith(f"#{key_id}")]
+        for list_id in signed_by:
+            with self.db.write() as session:
+                status_list = session.scalars(
+                    select(StatusList).where(StatusList.id == list_id).with_for_update()
+                ).one()
+                if _kid_of(status_list.jwt).endswith(f"#{key_id}"):
+                    statuslists.publish(session, self, status_list, self.clock())
+        return len(signed_by)
+
+    def key_counts(self) -> dict[str, tuple[int, int]]:
+        """Per key id: how many credentials it signed, and how many of them are live."""
+        live = func.sum(case((Credential.revoked_at.is_(None), 1), else_=0))
+        with self.db.read() as session:
+            rows = session.execute(
+                select(Credential.key_id, func.count(), live).group_by(Credential.key_id)
+            ).all()
+        return {key_id: (total, int(alive or 0)) for key_id, total, alive in rows}
+
+    def credentials_signed_by(self, key_id: str) -> list[Credential]:
+        """Every credential ``key_id`` signed, revoked ones included, oldest first."""
+        bare = self.keys.key(key_id).key_id
+        return self._all(
+            select(Credential)
+            .where(Credential.key_id == bare)
+            .order_by(Credential.issued_at, Credential.id)
+        )
+
+    def reissue_key(
+        self, key_id: str, *, actor: str, progress: Callable[[int], None] | None = None
+    ) -> dict[str, int]:
+        """Re-issue, under the current key, every live credential the withdrawn key ``key_id``
+        signed, and revoke the old one with reason ``key withdrawn: <why>``.
+
+        Each credential is one transaction: the new credential, its record and log line, the
+        old one's revocation (its status list re-signed) and log line. Resumable and
+        idempotent: a credential already revoked is left alone, so running it again after an
+        interruption re-issues only what is left. ``progress`` is told of each credential.
+        """
+        key = self.keys.key(key_id)
+        if not key.withdrawn:
+            raise ConflictError(
+                f"key {key.key_id} is not withdrawn: withdraw it first (vouch keys withdraw)"
+            )
+        with self.db.read() as session:
+            why = session.scalar(
+                select(IssuerKey.withdrawal_reason).where(IssuerKey.key_id == key.key_id)
+            )
+            todo = list(
+                session.scalars(
+                    select(Credential.id)
+                    .where(Credential.key_id == key.key_id, Credential.revoked_at.is_(None))
+                    .order_by(Credential.issued_at, Credential.id)
+                )
+            )
+        reason = f"key withdrawn: {why or 'compromised'}"
+        done = {"reissued": 0, "skipped": 0}
+
+        def once(credential_id: str) -> bool:
+            now = self.clock()
+            with self.db.write() as session:
+                old = session.get(Credential, credential_id)
+                if old is None or not self._revoke_in(session, old, reason, actor, now):
+                    return False  # revoked meanwhile (by an earlier run, or an admin)
+                self._replace(session, old, now, actor=actor, event="reissued",
+                              detail={"reason": reason, "withdrawn_key": key.key_id})  # fmt: skip
+                return True
+
+        for credential_id in todo:
+            made = self._retrying(lambda: once(credential_id))  # noqa: B023 - called at once
+            done["reissued" if made else "skipped"] += 1
+            if progress is not None:
+                progress(1)
+        return done
 
     def counts(self) -> dict[str, int]:
         """Totals for monitoring (read from the database, so every worker agrees)."""
@@ -1295,6 +1423,15 @@ def issued_entry(
         "at": now, "event": "issued", "actor": actor, "credential_id": credential["id"],
         "detail": detail,
     }  # fmt: skip
+
+
+def _kid_of(token: str) -> str:
+    """The ``kid`` of a compact JWS's header ("" if unreadable)."""
+    try:
+        kid_value = read_compact(token)[0].get("kid")
+    except ValueError:
+        return ""
+    return kid_value if isinstance(kid_value, str) else ""
 
 
 def time_ordered_uuid() -> uuid.UUID:

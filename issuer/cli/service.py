@@ -31,6 +31,8 @@ from issuer.service import Issuer
 EXIT_FAILURE = 1
 #: ``vouch issue``: the rules are met but an earlier credential was revoked (an admin decides).
 EXIT_WITHHELD = 3
+#: ``vouch issue``: the rules are met but an earlier credential was revoked (an admin decides).
+EXIT_WITHHELD = 3
 
 
 @contextmanager
@@ -163,17 +165,24 @@ def keys_group() -> None:
 @keys_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def keys_list(as_json: bool) -> None:
-    """Every key, current and retired (retired keys stay published)."""
+    """Every key: current, retired (still published) or withdrawn (unpublished), with how many
+    credentials each signed and how many of those are live."""
     with issuer_errors(as_json):
         issuer = ready_issuer()
         ring = issuer.keys.ring()
+        counts = issuer.key_counts()
     if as_json:
         emit_json([{"kid": f"{issuer.did}#{k.key_id}", "alg": k.alg, "created": k.created,
-                    "retired": k.retired, "current": k.current} for k in ring])  # fmt: skip
+                    "retired": k.retired, "withdrawn": k.withdrawn, "state": k.state,
+                    "current": k.current, "credentials": counts.get(k.key_id, (0, 0))[0],
+                    "live": counts.get(k.key_id, (0, 0))[1]} for k in ring])  # fmt: skip
         return
     for k in ring:
-        state = "current" if k.current else f"retired {k.retired}"
-        click.echo(f"{k.key_id}  {k.alg:<6} created {k.created}  {state}")
+        state = {"current": "current", "retired": f"retired {k.retired}",
+                 "withdrawn": f"WITHDRAWN {k.withdrawn}"}[k.state]  # fmt: skip
+        total, live = counts.get(k.key_id, (0, 0))
+        click.echo(f"{k.key_id}  {k.alg:<6} created {k.created}  {state}  "
+                   f"{total} credentials ({live} live)")  # fmt: skip
 
 
 @keys_group.command("rotate")
@@ -481,6 +490,8 @@ def issue_bulk_command(jsonl: str, as_json: bool, jobs: int | None) -> None:
                         if isinstance(outcome, EvidenceError):
                             counts["invalid"] += 1
                             problems.append(f"line {number}: {outcome.problems[0]}")
+                        elif outcome.withheld:
+                            counts["withheld"] += 1
                         elif outcome.withheld:
                             counts["withheld"] += 1
                         elif outcome.credential is None:

@@ -220,6 +220,13 @@ class IssuerKey(Base):
     public_jwk: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime]
     retired_at: Mapped[dt.datetime | None]
+    #: ``current`` (signs), ``retired`` (still published, never signs again) or ``withdrawn``
+    #: (compromised: unpublished, private part destroyed, what it signed no longer verifies).
+    state: Mapped[str] = mapped_column(String(20), server_default="current")
+    retired_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class IssuanceLog(Base):

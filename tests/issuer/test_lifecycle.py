@@ -165,3 +165,193 @@ def test_vouch_reissue_cli(tmp_path):
     assert live_one.exit_code == 1
     assert "live" in live_one.output
     assert vouch("issue", bundle).exit_code == 0
+
+
+# -- withdrawing a compromised key --------------------------------------------------------------
+
+
+def _verify(issuer, token):
+    from issuer.verification import local_verifier
+
+    return local_verifier(issuer).verify(token)
+
+
+def _key_check(result):
+    return next(c for c in result.checks if "key" in c.check)
+
+
+def _learner(n):
+    bundle = copy.deepcopy(M1)
+    bundle["learner"] = {"id": f"learner-{n}", "name": f"Learner {n}", "email": f"l{n}@ex.org"}
+    return bundle
+
+
+def test_a_withdrawn_key_is_unpublished_destroyed_and_recorded(issuer):
+    from issuer.credential import sign
+    from issuer.db.models import IssuerKey, StatusList
+    from issuer.errors import KeyStoreError
+    from issuer.publication import did_document, jwks
+    from verifier import State
+    from verifier.jose import read_compact
+
+    old_key = issuer.keys.current()
+    stolen = issuer.keys.signing_key  # what an attacker holding the key could sign with
+    record = issuer.issue(M1).credential
+    assert _verify(issuer, record.jwt).state is State.VERIFIED
+
+    summary = issuer.withdraw_key(old_key.key_id, "laptop stolen", actor="ada-admin")
+
+    new_key = issuer.keys.current()
+    assert new_key.key_id != old_key.key_id
+    assert summary["rotated"]
+    assert (summary["credentials"], summary["live"]) == (1, 1)
+    assert issuer.keys.key(old_key.key_id).state == "withdrawn"
+    # unpublished: the JWKS and DID document hold only the new key
+    published = [k["kid"] for k in jwks(issuer.did, issuer.keys.ring())["keys"]]
+    assert published == [f"{issuer.did}#{new_key.key_id}"]
+    methods = did_document(issuer.did, issuer.keys.ring())["verificationMethod"]
+    assert [m["id"] for m in methods] == published
+    # what it signed, and anything signed with it now, fails: the verifier finds no such key
+    result = _verify(issuer, record.jwt)
+    assert result.state is not State.VERIFIED
+    assert _key_check(result).status.value == "fail", result.to_dict()
+    assert "does not publish key" in _key_check(result).detail
+    _, payload = read_compact(record.jwt)
+    other = "urn:uuid:00000000-0000-7000-8000-000000000000"
+    forged = sign(payload | {"id": other, "jti": other}, stolen, old_key.alg,
+                  f"{issuer.did}#{old_key.key_id}")  # fmt: skip
+    result = _verify(issuer, forged)
+    assert result.state is not State.VERIFIED
+    assert "does not publish key" in _key_check(result).detail
+    # its private part is destroyed, and nothing signs with it
+    assert not (issuer.keys.path / f"{old_key.key_id}.pem").exists()
+    with pytest.raises(KeyStoreError, match="withdrawn"):
+        issuer.keys.unlocked(old_key.key_id)
+    # the status list it signed is signed again with the current key
+    with issuer.db.read() as s:
+        lists = list(s.scalars(select(StatusList)))
+        key_row = s.get(IssuerKey, old_key.key_id)
+        log = list(s.scalars(select(IssuanceLog).order_by(IssuanceLog.id)))
+    assert summary["status_lists_resigned"] == len(lists) == 1
+    assert read_compact(lists[0].jwt)[0]["kid"] == f"{issuer.did}#{new_key.key_id}"
+    verify_with_jwks(issuer, lists[0].jwt)  # with the published key
+    # recorded: state, when, who, why (issuer_keys and the log)
+    assert (key_row.state, key_row.withdrawn_by, key_row.withdrawal_reason) == (
+        "withdrawn", "ada-admin", "laptop stolen",
+    )  # fmt: skip
+    assert key_row.withdrawn_at is not None
+    assert [(e.event, e.detail.get("key")) for e in log[-2:]] == [
+        ("key-rotated", new_key.key_id), ("key-withdrawn", old_key.key_id),
+    ]  # fmt: skip
+    # listed, and counted
+    assert [c.id for c in issuer.credentials_signed_by(old_key.key_id)] == [record.id]
+    assert issuer.key_counts()[old_key.key_id] == (1, 1)
+    # withdrawing again changes nothing
+    again = issuer.withdraw_key(old_key.key_id, "again", actor="someone")
+    assert (again["rotated"], again["reason"], again["status_lists_resigned"]) == (
+        False, "laptop stolen", 0,
+    )  # fmt: skip
+    assert issuer.keys.current() == new_key
+
+
+def test_a_retired_key_still_verifies_and_never_signs(issuer):
+    from verifier import State
+
+    record = issuer.issue(M1).credential
+    retired = issuer.keys.current()
+    issuer.rotate_keys(None, actor="ada-admin")
+    assert issuer.keys.key(retired.key_id).state == "retired"
+    assert _verify(issuer, record.jwt).state is State.VERIFIED
+    assert issuer.issue(_learner(2)).credential.key_id != retired.key_id
+    from issuer.db.models import IssuerKey
+
+    with issuer.db.read() as s:
+        row = s.get(IssuerKey, retired.key_id)
+        assert (row.state, row.retired_by) == ("retired", "ada-admin")
+
+
+def test_reissue_under_the_current_key_is_one_transaction_each_and_resumable(issuer, monkeypatch):
+    from verifier import State
+
+    records = [issuer.issue(_learner(n)).credential for n in range(4)]
+    issuer.revoke(records[3].id, "issued in error", actor="admin")
+    old_key = records[0].key_id
+    with pytest.raises(ConflictError, match="not withdrawn"):
+        issuer.reissue_key(old_key, actor="admin")
+    issuer.withdraw_key(old_key, "key leaked", actor="admin")
+
+    # interrupted after the first credential: nothing half-done
+    real = issuer._replace
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(issuer, "_replace", failing)
+    with pytest.raises(RuntimeError):
+        issuer.reissue_key(old_key, actor="admin")
+    monkeypatch.undo()
+    assert len(live(issuer)) == 3  # one re-issued, two still waiting, none lost
+    assert issuer.key_counts()[old_key] == (4, 2)
+
+    assert issuer.reissue_key(old_key, actor="admin") == {"reissued": 2, "skipped": 0}
+    assert issuer.reissue_key(old_key, actor="admin") == {"reissued": 0, "skipped": 0}
+
+    current = issuer.keys.current().key_id
+    fresh = live(issuer)
+    assert len(fresh) == 3
+    assert {c.key_id for c in fresh} == {current}
+    assert {c.reissue_of for c in fresh} == {r.id for r in records[:3]}
+    assert {c.learner_id for c in fresh} == {r.learner_id for r in records[:3]}
+    for c in fresh:
+        assert _verify(issuer, c.jwt).state is State.VERIFIED
+    old = {c.id: c for c in credentials_of(issuer) if c.key_id == old_key}
+    for r in records[:3]:
+        assert old[r.id].revocation_reason == "key withdrawn: key leaked"
+    assert old[records[3].id].revocation_reason == "issued in error"  # not re-issued
+    with issuer.db.read() as s:
+        entries = list(s.scalars(select(IssuanceLog).where(IssuanceLog.event == "reissued")))
+    assert sorted(e.detail["replaces"] for e in entries) == sorted(r.id for r in records[:3])
+    assert {e.detail["reason"] for e in entries} == {"key withdrawn: key leaked"}
+
+
+def test_vouch_keys_withdraw_credentials_reissue_cli(tmp_path):
+    import json
+
+    vouch = initialised_vouch(tmp_path, "cli-passphrase-withdraw")
+    bundle = str(EXAMPLES / "foundation-mastery.json")
+    first = re.search(r"issued: (urn:uuid:\S+)", vouch("issue", bundle).output).group(1)
+    [key] = json.loads(vouch("keys", "list", "--json").output)
+    assert (key["state"], key["credentials"], key["live"]) == ("current", 1, 1)
+    kid = key["kid"]
+
+    assert vouch("keys", "withdraw", kid, "--reason", " ").exit_code == 2
+    assert vouch("keys", "withdraw", "no-such-key", "--reason", "x").exit_code == 1
+    withdrawn = vouch("keys", "withdraw", kid, "--reason", "laptop stolen", "--by", "ada")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "new current key:" in withdrawn.output
+    assert "vouch keys reissue" in withdrawn.output
+    [listed] = json.loads(vouch("keys", "credentials", kid, "--json").output)
+    assert (listed["id"], listed["revoked_at"]) == (first, None)
+    old, new = json.loads(vouch("keys", "list", "--json").output)
+    assert (old["state"], old["live"], new["state"], new["credentials"]) == (
+        "withdrawn", 1, "current", 0,
+    )  # fmt: skip
+    assert "WITHDRAWN" in vouch("keys", "list").output
+
+    done = vouch("keys", "reissue", kid)
+    assert done.exit_code == 0, done.output
+    assert "re-issued: 1, already done: 0" in done.output
+    assert "re-issued: 0, already done: 0" in vouch("keys", "reissue", kid).output
+    [listed] = json.loads(vouch("keys", "credentials", kid, "--json").output)
+    assert listed["revocation_reason"] == "key withdrawn: laptop stolen"
+    old, new = json.loads(vouch("keys", "list", "--json").output)
+    assert (old["live"], new["credentials"], new["live"]) == (0, 1, 1)
+    again = vouch("issue", bundle)  # the learner holds the re-issued credential
+    assert again.exit_code == 0
+    assert "already issued: urn:uuid:" in again.output
+    assert first not in again.output
+    assert vouch("keys", "reissue", new["kid"]).exit_code == 1  # not withdrawn
