@@ -61,3 +61,13 @@ def test_a_late_sign_off_after_a_revocation_waits_for_an_admin(world, spec):
     verified = call(world, spec, "POST", "/api/v1/verify", None, 200,
                     json={"credential": made["jwt"]})  # fmt: skip
     assert verified["verified"] is True, verified
+
+
+def test_the_admin_page_shows_each_key_state(world):
+    from tests.web.conftest import signed_in
+
+    withdrawn = world.issuer.keys.current().key_id
+    world.issuer.withdraw_key(withdrawn, "laptop stolen", actor="test")
+    page = signed_in(world, "admin").get("/admin").get_data(as_text=True)
+    assert f"{withdrawn} (ES256) WITHDRAWN" in page
+    assert f"{world.issuer.keys.current().key_id} (ES256) current" in page
