@@ -13,14 +13,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from criteria.vocabulary import REVIEWER_ROLES
 from issuer.db.models import ApiToken, Learner, User
-from issuer.errors import ConflictError, InvalidRequestError, NotFoundError
+from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 
 ROLES = ("learner", "reviewer", "admin")
 MIN_PASSWORD = 10
@@ -121,32 +121,132 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: What a token may be allowed to do. A token is also bound by its account's roles.
+SCOPES = ("read", "submit", "review", "admin")
+#: A new token's lifetime unless its maker asks for less (or, up to the maximum, more).
+TOKEN_DAYS = 90
+#: The longest lifetime a token may be given (``VOUCH_TOKEN_MAX_DAYS``).
+TOKEN_MAX_DAYS = 365
+#: ``last_used_at`` is written at most this often per token: a bearer request only reads.
+LAST_USED_EVERY = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a presented token allows: its scopes, until when (no secret)."""
+
+    token_id: int
+    scopes: frozenset[str]
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+    def expired(self, now: dt.datetime) -> bool:
+        return now >= self.expires_at
+
+    def stale(self, now: dt.datetime) -> bool:
+        """Its ``last_used_at`` is due to be written again."""
+        return self.last_used_at is None or now - self.last_used_at >= LAST_USED_EVERY
+
+
+def parse_scopes(value: object) -> frozenset[str]:
+    """Scopes given as a list of names or one space-separated string; unknown names refused."""
+    names = value.split() if isinstance(value, str) else value
+    if not isinstance(names, list | tuple | frozenset) or not all(
+        isinstance(n, str) for n in names
+    ):
+        raise InvalidRequestError("scopes: a list of scope names", "$.scopes")
+    unknown = sorted(set(names) - set(SCOPES))
+    if unknown:
+        raise InvalidRequestError(
+            f"unknown scope {unknown[0]!r}; scopes are {', '.join(SCOPES)}", "$.scopes"
+        )
+    if not names:
+        raise InvalidRequestError("at least one scope", "$.scopes")
+    return frozenset(names)
+
+
 def create_token(
-    session: Session, user_id: int, name: str, now: dt.datetime
+    session: Session,
+    user_id: int,
+    name: str,
+    now: dt.datetime,
+    *,
+    scopes: frozenset[str] | None = None,
+    expires_at: dt.datetime | None = None,
+    max_days: int = TOKEN_MAX_DAYS,
+    minted_with: TokenGrant | None = None,
 ) -> tuple[str, ApiToken]:
-    """A new bearer token; the plain token is returned once and never stored."""
+    """A new bearer token; the plain token is returned once and never stored.
+
+    ``scopes`` default to every scope, ``expires_at`` to :data:`TOKEN_DAYS` from ``now`` (at
+    most ``max_days``). A token made with another token (``minted_with``) is never wider than
+    it: a subset of its scopes (by default, the same) and no later expiry (by default, the
+    earlier of the two); asking for more is 403, so a leaked narrow token cannot be turned into
+    a broad or lasting one.
+    """
     if not name.strip() or len(name) > 100:
         raise InvalidRequestError("a token name of 1 to 100 characters", "$.name")
+    if scopes is None:
+        scopes = minted_with.scopes if minted_with else frozenset(SCOPES)
+    longest = now + dt.timedelta(days=max_days)
+    if expires_at is None:
+        expires_at = min(now + dt.timedelta(days=min(TOKEN_DAYS, max_days)), longest)
+        if minted_with is not None:
+            expires_at = min(expires_at, minted_with.expires_at)
+    if expires_at <= now or expires_at > longest:
+        raise InvalidRequestError(
+            f"expires_at: later than now and at most {max_days} days ahead", "$.expires_at"
+        )
+    if minted_with is not None:
+        wider = sorted(scopes - minted_with.scopes)
+        if wider:
+            raise ForbiddenError(f"a token cannot make a token with more scopes ({wider[0]})")
+        if expires_at > minted_with.expires_at:
+            raise ForbiddenError("a token cannot make a token that outlives it")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         user_id=user_id, name=name.strip(), token_hash=_digest(token), prefix=token[:10],
-        created_at=now,
+        created_at=now, scopes=" ".join(s for s in SCOPES if s in scopes), expires_at=expires_at,
     )  # fmt: skip
     session.add(record)
     session.flush()
     return token, record
 
 
-def user_for_token(session: Session, token: str, now: dt.datetime) -> User | None:
+def token_scopes(record: ApiToken) -> list[str]:
+    return record.scopes.split()
+
+
+def find_token(session: Session, token: str) -> tuple[User, TokenGrant] | None:
+    """The account and grant of a live (unrevoked) ``token``, expired or not, in one SELECT.
+
+    Only reads: a bearer request takes no write lock (SQLite has one writer at a time). The
+    caller refuses an expired grant and writes ``last_used_at`` when :meth:`TokenGrant.stale`.
+    """
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    record = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    found = session.execute(
+        select(User, ApiToken.id, ApiToken.scopes, ApiToken.expires_at, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
     ).one_or_none()
-    if record is None:
+    if found is None:
         return None
-    record.last_used_at = now
-    return session.get(User, record.user_id)
+    user, token_id, scopes, expires_at, last_used_at = found
+    return user, TokenGrant(token_id, frozenset(scopes.split()), expires_at, last_used_at)
+
+
+def mark_token_used(session: Session, grant: TokenGrant, now: dt.datetime) -> None:
+    """Record that a token was used (at most once per :data:`LAST_USED_EVERY`; racing workers
+    write once, as the condition is checked in the UPDATE)."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == grant.token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_EVERY),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def revoke_token(session: Session, user_id: int, token_id: int, now: dt.datetime) -> ApiToken:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
@@ -24,8 +24,10 @@ from issuer.web import (
     hardening,
     identity,
     openapi,
+    ops,
     pages,
     public,
+    ratelimit,
 )
 from templates import TEMPLATES_DIR
 from verifier import web as verifier_web
@@ -86,17 +88,6 @@ def create_app(
         app_pages.bp,
     ):
         app.register_blueprint(blueprint)
-
-    @app.get("/healthz")
-    def healthz() -> Any:
-        return jsonify(status="ok", milestones=len(issuer.catalogue))
-
-    @app.get("/metrics")
-    def metrics() -> Any:
-        """Prometheus text format: issuance and submission totals from the database."""
-        lines = []
-        for name, value in issuer.counts().items():
-            lines += [f"# TYPE vouch_{name} gauge", f"vouch_{name} {value}"]
-        return app.response_class("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
-
+    app.register_blueprint(ops.bp)
+    ratelimit.init_app(app, settings)  # after the blueprints: limits attach to their endpoints
     return app

@@ -11,6 +11,17 @@ from typing import Any
 from issuer.errors import ConfigurationError
 from verifier.trust import TrustList, TrustListError
 
+#: Settings that are rate limits, each from ``VOUCH_`` + its name in capitals.
+RATE_LIMIT_SETTINGS = (
+    "ratelimit_storage_url",
+    "ratelimit_login",
+    "ratelimit_signup",
+    "ratelimit_password_reset",
+    "ratelimit_tokens",
+    "ratelimit_verify",
+    "login_failures",
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -28,6 +39,22 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     #: Bearer token for admin API calls until accounts exist (issue 6); compared in constant time.
     admin_token: str | None = field(default=None, repr=False)
+    #: Lets a scraper read ``/metrics`` (``Authorization: Bearer …``; an admin's token with
+    #: the admin scope also does); compared in constant time.
+    metrics_token: str | None = field(default=None, repr=False)
+    #: The longest lifetime an API token may be given, in days.
+    token_max_days: int = 365
+    #: Where rate-limit counters live: ``memory://`` (one process), ``redis://host:port``
+    #: (shared by every worker: production needs one).
+    ratelimit_storage_url: str = "memory://"
+    #: Requests per client address (``limits`` notation, ``;`` between several).
+    ratelimit_login: str = "10 per minute; 100 per hour"
+    ratelimit_signup: str = "5 per minute; 20 per hour"
+    ratelimit_password_reset: str = "5 per minute; 20 per hour"
+    ratelimit_tokens: str = "10 per minute; 50 per hour"
+    ratelimit_verify: str = "60 per minute"
+    #: Failed sign-ins per account (by email, whatever the address) before it waits.
+    login_failures: str = "5 per 15 minutes"
 
     @property
     def production(self) -> bool:
@@ -70,6 +97,12 @@ class Settings:
             key_passphrase=environ.get("VOUCH_KEY_PASSPHRASE") or None,
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
+            metrics_token=environ.get("VOUCH_METRICS_TOKEN") or None,
+            token_max_days=int(environ.get("VOUCH_TOKEN_MAX_DAYS", cls.token_max_days)),
+            **{
+                name: environ.get(f"VOUCH_{name.upper()}", getattr(cls, name))
+                for name in RATE_LIMIT_SETTINGS
+            },
             trust=trust_from_env(environ),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -13,6 +13,7 @@ import click
 from criteria import EvidenceError
 from criteria.validation import MAX_BUNDLE_BYTES
 from issuer import build
+from issuer.accounts import SCOPES, TOKEN_DAYS
 from issuer.cli.output import (
     EXIT_INVALID,
     EXIT_NOT_MET,
@@ -436,8 +437,14 @@ def users_list(as_json: bool) -> None:
 @users_group.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-def users_token(email: str, name: str) -> None:
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
+              help="What the token may do (repeatable)  [default: every scope].")  # fmt: skip
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help=f"Lifetime in days  [default: {TOKEN_DAYS}; at most VOUCH_TOKEN_MAX_DAYS].")
+def users_token(email: str, name: str, scopes: tuple[str, ...], days: int | None) -> None:
     """Create an API token for the account EMAIL; printed once, stored only as a hash."""
+    import datetime as dt
+
     from sqlalchemy import select
 
     from issuer.accounts import create_token
@@ -445,12 +452,36 @@ def users_token(email: str, name: str) -> None:
 
     with issuer_errors():
         service = ready_issuer()
+        now = service.clock()
         with service.db.write() as db:
             user = db.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
             if user is None:
                 raise NotFoundError(f"no account {email!r}")
-            token, _ = create_token(db, user.id, name, service.clock())
+            token, _ = create_token(
+                db, user.id, name, now, scopes=frozenset(scopes) if scopes else None,
+                expires_at=now + dt.timedelta(days=days) if days else None,
+                max_days=service.settings.token_max_days,
+            )  # fmt: skip
     click.echo(token)
+
+
+@users_group.command("sign-out")
+@click.argument("email")
+def users_sign_out(email: str) -> None:
+    """Sign the account EMAIL out everywhere: every browser session ends (tokens stay)."""
+    from sqlalchemy import select
+
+    from issuer.db.models import User
+    from issuer.sessions import end_sessions
+
+    with issuer_errors():
+        service = ready_issuer()
+        with service.db.write() as db:
+            user = db.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+            if user is None:
+                raise NotFoundError(f"no account {email!r}")
+            ended = end_sessions(db, user.id)
+    click.echo(f"{email}: {ended} session(s) ended")
 
 
 COMMANDS.append(users_group)

@@ -147,6 +147,27 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    #: What the token may do, space-separated: ``read``, ``submit``, ``review``, ``admin``.
+    scopes: Mapped[str] = mapped_column(String(64))
+    #: After this the token is refused (401, saying so).
+    expires_at: Mapped[dt.datetime]
+
+
+class SessionRecord(Base):
+    """A signed-in browser: the cookie holds a random key, the row only its SHA-256.
+
+    Deleting the row ends the session (sign-out, "sign out everywhere"); a changed password
+    ends it too (``password_mark`` no longer matches the account's password hash).
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    password_mark: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
 
 
 class StatusList(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -9,8 +10,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from issuer.accounts import authenticate, create_token, create_user, revoke_token
 from issuer.db.models import User
 from issuer.errors import ConflictError, InvalidRequestError
-from issuer.web.auth import account, requires
+from issuer.sessions import end_session, start_session
+from issuer.web.auth import SESSION_KEY, account, requires
 from issuer.web.public import issuer
+from issuer.web.ratelimit import backoff
 
 bp = Blueprint("accounts", __name__)
 
@@ -74,8 +77,20 @@ def signup() -> Any:
 
 
 def _sign_in(user_id: int) -> None:
-    session.clear()  # a fresh session on sign-in (no fixation)
-    session["user_id"] = user_id
+    """A new server-side session (its key in the cookie, its hash in the database)."""
+    service = issuer()
+    with service.db.write() as db:
+        user = db.get(User, user_id)
+        if user is None:
+            abort(401, "this account no longer exists")
+        key = start_session(db, user, service.clock())
+    end_session_cookie()  # a fresh cookie on sign-in (no fixation)
+    session[SESSION_KEY] = key
+
+
+def end_session_cookie() -> None:
+    """Forget the session in this browser (the server-side row is the caller's)."""
+    session.clear()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -84,20 +99,37 @@ def login() -> Any:
     email = ""
     if request.method == "POST":
         email = request.form.get("email", "")
+        wait = backoff().wait(email)
+        if wait:
+            minutes = math.ceil(wait / 60)
+            error = (
+                "Too many failed sign-ins for this account. Try again in "
+                f"{minutes} minute{'s' if minutes > 1 else ''}, or set a new password by mail."
+            )
+            page = render_template("app/login.html", error=error, email=email)
+            return page, 429, {"Retry-After": str(wait)}
         with issuer().db.read() as db:
             user = authenticate(db, email, request.form.get("password", ""))
             user_id = user.id if user else None
         if user_id is None:
+            backoff().failed(email)
             error = "Email or password is wrong."
         else:
             _sign_in(user_id)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            backoff().remember(response, email, secure=issuer().settings.production)
+            return response
     return render_template("app/login.html", error=error, email=email), (401 if error else 200)
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    session.clear()
+    """End this session on the server too: a copy of the cookie no longer signs anyone in."""
+    key = session.get(SESSION_KEY)
+    if key is not None:
+        with issuer().db.write() as db:
+            end_session(db, key)
+    end_session_cookie()
     return redirect(url_for("accounts.login"))
 
 

@@ -13,12 +13,12 @@ from flask import Blueprint, abort, jsonify, request
 
 from criteria import EvidenceError, EvidenceProblem
 from criteria.validation import MAX_BUNDLE_BYTES, decode
-from issuer.accounts import Account, create_token, revoke_token
+from issuer.accounts import Account, create_token, parse_scopes, revoke_token, token_scopes
 from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
 from issuer.errors import ForbiddenError, InvalidRequestError
 from issuer.keystore import ALGORITHMS
 from issuer.service import Issued
-from issuer.web.auth import account, requires
+from issuer.web.auth import account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
 from verifier.web import within_depth
@@ -96,6 +96,7 @@ def _json_body() -> Any:
 
 @bp.post("/submissions")
 @requires("learner")
+@scoped("submit")
 def submit() -> Any:
     """A learner's evidence bundle: judged at once, issued when met."""
     me = current()
@@ -117,6 +118,7 @@ def submit() -> Any:
 
 @bp.get("/submissions")
 @requires()
+@scoped("read")
 def list_submissions() -> Any:
     me = current()
     if me.role == "learner":
@@ -136,6 +138,7 @@ def list_submissions() -> Any:
 
 @bp.get("/submissions/<dbid:submission_id>")
 @requires()
+@scoped("read")
 def get_submission(submission_id: int) -> Any:
     record = issuer().visible_submission(submission_id, current())
     reviews = [review_json(r) for r in issuer().reviews_of(record.id)]
@@ -144,6 +147,7 @@ def get_submission(submission_id: int) -> Any:
 
 @bp.post("/submissions/<dbid:submission_id>/reviews")
 @requires("reviewer")
+@scoped("review")
 def add_review(submission_id: int) -> Any:
     me = current()
     body = _json_body()
@@ -165,6 +169,7 @@ def add_review(submission_id: int) -> Any:
 
 @bp.get("/me")
 @requires()
+@scoped("read")
 def me_json() -> Any:
     me = current()
     data = {
@@ -181,6 +186,7 @@ def me_json() -> Any:
 
 @bp.get("/credentials")
 @requires("learner")
+@scoped("read")
 def my_credentials() -> Any:
     me = current()
     return jsonify(
@@ -196,11 +202,14 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "created_at": _when(token.created_at),
         "last_used_at": _when(token.last_used_at),
         "revoked_at": _when(token.revoked_at),
+        "scopes": token_scopes(token),
+        "expires_at": _when(token.expires_at),
     }
 
 
 @bp.get("/tokens")
 @requires()
+@scoped("read")
 def list_tokens() -> Any:
     me = current()
     return jsonify(tokens=[token_json(t) for t in issuer().tokens_of(me.id)])
@@ -208,18 +217,43 @@ def list_tokens() -> Any:
 
 @bp.post("/tokens")
 @requires()
+@scoped(None)  # a new token is never wider than the one making it
 def new_token() -> Any:
+    """A new token: ``{"name", "scopes"?, "expires_at"?}``. Made with a token, it is no wider
+    than that token (a subset of its scopes, no later expiry; 403 otherwise)."""
     me = current()
     body = _json_body()
-    name = body.get("name") if isinstance(body, dict) else None
-    with issuer().db.write() as db:
-        token, record = create_token(db, me.id, str(name or ""), issuer().clock())
+    if not isinstance(body, dict):
+        raise InvalidRequestError("expected a JSON object", "$")
+    name = body.get("name")
+    scopes = parse_scopes(body["scopes"]) if body.get("scopes") is not None else None
+    expires_at = _moment(body.get("expires_at"), "$.expires_at")
+    service = issuer()
+    with service.db.write() as db:
+        token, record = create_token(
+            db, me.id, str(name or ""), service.clock(), scopes=scopes, expires_at=expires_at,
+            max_days=service.settings.token_max_days, minted_with=token_grant(),
+        )  # fmt: skip
         data = token_json(record) | {"token": token}
     return jsonify(data), 201
 
 
+def _moment(value: object, path: str) -> dt.datetime | None:
+    """An RFC 3339 date-time with a time zone (None when absent)."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequestError("a date-time with a time zone (RFC 3339)", path)
+    return moment.astimezone(dt.UTC)
+
+
 @bp.delete("/tokens/<dbid:token_id>")
 @requires()
+@scoped(None)  # a new token is never wider than the one making it
 def delete_token(token_id: int) -> Any:
     me = current()
     with issuer().db.write() as db:
@@ -230,6 +264,7 @@ def delete_token(token_id: int) -> Any:
 
 @bp.post("/admin/issue")
 @requires("admin")
+@scoped("admin")
 def admin_issue() -> Any:
     """Issue by hand from a complete bundle (reviews and rubric scores included)."""
     me = current()
@@ -265,12 +300,14 @@ def log_json(entry: IssuanceLog) -> dict[str, Any]:
 
 @bp.get("/admin/log")
 @requires("admin")
+@scoped("admin")
 def admin_log() -> Any:
     return jsonify(entries=[log_json(e) for e in issuer().log()])
 
 
 @bp.post("/admin/keys/rotate")
 @requires("admin")
+@scoped("admin")
 def admin_rotate() -> Any:
     me = current()
     body = request.get_json(silent=True) or {}

@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from criteria import EvidenceError, Milestone, UnknownMilestoneError
 from criteria.vocabulary import EXERCISE_STATUSES, METRICS, QUALITY_GRADES
 from issuer.db.models import Credential, User
 from issuer.errors import IssuerError
 from issuer.keystore import ALGORITHMS
+from issuer.sessions import end_sessions
 from issuer.web.api import LEARNER_FORBIDDEN
 from issuer.web.auth import account, requires
 from issuer.web.public import issuer
@@ -336,6 +338,17 @@ def admin() -> Any:
                 else:
                     key = service.rotate_keys(alg, actor=me.reviewer_id)
                     flash(f"New signing key {key.key_id} ({key.alg}).")
+            elif action == "sign-out":
+                email = request.form.get("email", "")
+                with service.db.write() as db:
+                    user = db.scalars(
+                        select(User).where(User.email == email.strip().lower()[:254])
+                    ).one_or_none()
+                    if user is None:
+                        errors["email"] = "no account with this email"
+                    else:
+                        ended = end_sessions(db, user.id)
+                        flash(f"Signed {user.email} out everywhere ({ended} sessions ended).")
         except EvidenceError as exc:
             errors["bundle"] = "; ".join(str(p) for p in exc.problems[:5])
         except IssuerError as exc:

@@ -11,11 +11,13 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, g, redirect, request, session, url_for
 
-from issuer.accounts import Account, user_for_token
-from issuer.db.models import User
+from issuer.accounts import Account, TokenGrant, find_token, mark_token_used
+from issuer.sessions import session_user
 from issuer.web.public import issuer
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: The session cookie's entry holding the server-side session's key (see issuer.sessions).
+SESSION_KEY = "sid"
 
 
 def secret_key(instance_path: Path, configured: str | None) -> str:
@@ -36,25 +38,69 @@ def is_api() -> bool:
 
 
 def _load_account() -> None:
-    """Bearer token for the API, session cookie for pages; never both."""
+    """Bearer token for the API, session cookie for pages; never both.
+
+    One read either way (the account comes with its token or session row); a token request
+    writes only to record ``last_used_at``, at most once an hour per token.
+    """
     g.account = None
+    g.token = None
     service = issuer()
+    now = service.clock()
     if is_api():
         header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            with service.db.write() as db:
-                user = user_for_token(db, header[7:].strip(), service.clock())
-                g.account = Account.of(user) if user else None
-        return
-    user_id = session.get("user_id")
-    if isinstance(user_id, int):
+        if not header.startswith("Bearer "):
+            return
         with service.db.read() as db:
-            user = db.get(User, user_id)
+            found = find_token(db, header[7:].strip())
+            if found is None:
+                return
+            user, grant = found
+            current = Account.of(user)
+        if grant.expired(now):
+            stamp = grant.expires_at.isoformat(timespec="seconds")
+            g.auth_error = f"this token expired at {stamp}; make a new one on the account page"
+            return
+        g.account, g.token = current, grant
+        if grant.stale(now):
+            with service.db.write() as db:
+                mark_token_used(db, grant, now)
+        return
+    key = session.get(SESSION_KEY)
+    if key is not None:
+        with service.db.read() as db:
+            user = session_user(db, key, now)
             g.account = Account.of(user) if user else None
 
 
 def account() -> Account | None:
     return g.get("account")
+
+
+def token_grant() -> TokenGrant | None:
+    """The scopes and expiry of the bearer token this request came with (None: no token)."""
+    return g.get("token")
+
+
+def scoped(scope: str | None) -> Callable[[F], F]:
+    """Declare the token scope an API route needs; a token without it gets 403.
+
+    ``None`` declares that any valid token will do (managing one's own tokens: a new token is
+    never wider than the one that makes it). Every API route declares one (a test checks).
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            grant = token_grant()
+            if scope is not None and grant is not None and scope not in grant.scopes:
+                abort(403, f"this token lacks the {scope} scope")
+            return view(*args, **kwargs)
+
+        wrapper.token_scope = scope  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def init_app(app: Flask) -> None:
@@ -78,7 +124,7 @@ def requires(*roles: str) -> Callable[[F], F]:
             current = account()
             if current is None:
                 if is_api():
-                    abort(401, "a valid bearer token is required")
+                    abort(401, g.get("auth_error") or "a valid bearer token is required")
                 return redirect(url_for("accounts.login", next=request.path))
             if roles and current.role not in roles:
                 abort(403, f"this needs the {' or '.join(roles)} role")

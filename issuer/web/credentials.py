@@ -5,10 +5,11 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 
 from issuer.accounts import TOKEN_PREFIX
 from issuer.db.models import Credential
+from issuer.web.auth import scoped
 from issuer.web.errors import error_response
 from issuer.web.public import SVG_CSP, issuer
 from verifier.jose import read_compact
@@ -83,11 +84,12 @@ def require_admin() -> str:
     if expected is not None and hmac.compare_digest(given[7:].encode(), expected.encode()):
         return "admin"
     if given[7:].startswith(TOKEN_PREFIX):
-        abort(401, "unknown or revoked token")
+        abort(401, g.get("auth_error") or "unknown or revoked token")
     abort(403, "this token may not revoke credentials")
 
 
 @bp.post("/<credential_id>/revoke")
+@scoped("admin")
 def revoke(credential_id: str) -> Any:
     actor = require_admin()
     body = request.get_json(silent=True)

@@ -154,7 +154,9 @@ MATRIX = [
     ),
     # -- public material -----------------------------------------------------------------------
     Case("GET", "/healthz", "/healthz", ALL_200),
-    Case("GET", "/metrics", "/metrics", ALL_200),  # totals only, for monitoring
+    Case("GET", "/readyz", "/readyz", ALL_200),
+    # A bearer token only (VOUCH_METRICS_TOKEN or an admin's, admin scope): a session is not one.
+    Case("GET", "/metrics", "/metrics", (401, 401, 401, 401, 401)),
     Case("GET", "/openapi.json", "/openapi.json", ALL_200),
     Case("GET", "/.well-known/jwks.json", "/.well-known/jwks.json", ALL_200),
     Case("GET", "/.well-known/did.json", "/.well-known/did.json", ALL_200),
@@ -323,8 +325,12 @@ def test_every_route_answers_each_role_as_the_matrix_says(world, monkeypatch, ro
         if case.is_api:
             response = api(world.client(), case.method, path, bearer, json=body)
         else:
-            data = None if body is None else {"csrf_token": token, **body}
-            response = _clone(session, world.app).open(path, method=case.method, data=data)
+            client, form_token = _clone(session, world.app), token
+            if case.rule == "/logout":  # signing out ends the session on the server: its own
+                client = signed_in(world, None if role == "anon" else role)
+                form_token = csrf_token(client)
+            data = None if body is None else {"csrf_token": form_token, **body}
+            response = client.open(path, method=case.method, data=data)
         problem = _problem(response, expected, path, role)
         if problem:
             wrong.append(f"{case.method} {path} as {role}: {problem}")

@@ -223,7 +223,9 @@ def test_an_svg_badge_keeps_its_own_policy(world):
 
 
 def test_hsts_only_in_production(make_issuer):
-    service = make_issuer(env="production", secret_key="s" * 40)
+    service = make_issuer(
+        env="production", secret_key="s" * 40, ratelimit_storage_url="redis://127.0.0.1:6379"
+    )
     response = create_app(issuer=service).test_client().get("/login")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
