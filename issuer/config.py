@@ -50,7 +50,7 @@ class Settings:
     #: Requests per client address (``limits`` notation, ``;`` between several).
     ratelimit_login: str = "10 per minute; 100 per hour"
     ratelimit_signup: str = "5 per minute; 20 per hour"
-    ratelimit_password_reset: str = "5 per minute; 20 per hour"
+    ratelimit_password_reset: str = "5 per minute; 20 per hour"  # noqa: S105 - not a secret
     ratelimit_tokens: str = "10 per minute; 50 per hour"
     ratelimit_verify: str = "60 per minute"
     #: Failed sign-ins per account (by email, whatever the address) before it waits.

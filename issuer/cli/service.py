@@ -439,8 +439,12 @@ def users_list(as_json: bool) -> None:
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
 @click.option("--scope", "scopes", multiple=True, type=click.Choice(SCOPES),
               help="What the token may do (repeatable)  [default: every scope].")  # fmt: skip
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help=f"Lifetime in days  [default: {TOKEN_DAYS}; at most VOUCH_TOKEN_MAX_DAYS].")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Lifetime in days  [default: {TOKEN_DAYS}; at most VOUCH_TOKEN_MAX_DAYS].",
+)
 def users_token(email: str, name: str, scopes: tuple[str, ...], days: int | None) -> None:
     """Create an API token for the account EMAIL; printed once, stored only as a hash."""
     import datetime as dt
