@@ -411,7 +411,7 @@ class KeyStore:
             for key in self.ring():  # re-encrypts any key stored at a weaker strength
                 if key.withdrawn:  # finishes a withdrawal interrupted before the file went
                     _destroy(self.path / f"{key.key_id}.pem")
-                elif key.key_id != info.key_id and (self.path / f"{key.key_id}.pem").exists():
+                elif key.key_id != info.key_id and self._weak(key.key_id):
                     self.unlocked(key.key_id)
             return info
         now = now or dt.datetime.now(dt.UTC)
@@ -508,6 +508,16 @@ class KeyStore:
             log.warning("re-encrypted private key %s at %d PBKDF2 iterations", key_id,
                         self.kdf_rounds)  # fmt: skip
         return key
+
+    def _weak(self, key_id: str) -> bool:
+        """Whether the key file exists and is protected more weakly than this store writes."""
+        try:
+            data = (self.path / f"{key_id}.pem").read_bytes()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise KeyStoreError(f"cannot read private key {key_id}: {exc.strerror}") from None
+        return kdf_iterations(data) < self.kdf_rounds
 
     def certificate(self, key_id: str | None = None) -> x509.Certificate:
         key_id = key_id or self.current().key_id

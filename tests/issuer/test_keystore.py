@@ -232,3 +232,23 @@ def test_test_kdf_rounds_are_refused_in_production(tmp_path, monkeypatch):
         store.init("Vouch Test Issuer")
     monkeypatch.delenv("VOUCH_TEST_KDF_ROUNDS")
     assert KeyStore(tmp_path / "keys", PASSPHRASE, production=True).kdf_rounds == KDF_ROUNDS
+
+
+def test_rerunning_init_decrypts_only_the_current_key_and_weak_ones(store, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    monkeypatch.setenv("VOUCH_TEST_KDF_ROUNDS", "5000")  # above the 2,048 of _weaken
+    first = store.init("Vouch Test Issuer")
+    store.rotate("Vouch Test Issuer")
+    calls = []
+    real = serialization.load_pem_private_key
+    monkeypatch.setattr(
+        serialization, "load_pem_private_key", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    KeyStore(store.path, PASSPHRASE).init("Vouch Test Issuer")
+    assert len(calls) == 1  # the current key only: the retired one is already strong
+    _weaken(store, first.key_id)
+    calls.clear()
+    KeyStore(store.path, PASSPHRASE).init("Vouch Test Issuer")
+    assert len(calls) == 2
+    assert kdf_iterations((store.path / f"{first.key_id}.pem").read_bytes()) == store.kdf_rounds
