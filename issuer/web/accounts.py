@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from issuer.accounts import authenticate, create_token, create_user, revoke_token
+from issuer.accounts import (
+    TOKEN_DAYS,
+    authenticate,
+    create_token,
+    create_user,
+    parse_scopes,
+    revoke_token,
+)
 from issuer.db.models import User
 from issuer.errors import ConflictError, InvalidRequestError
-from issuer.sessions import end_session, start_session
+from issuer.sessions import end_session, end_sessions, start_session
 from issuer.web.auth import SESSION_KEY, account, requires
 from issuer.web.public import issuer
 from issuer.web.ratelimit import backoff
@@ -140,16 +148,18 @@ def account_page() -> Any:
     assert me is not None
     new_token = None
     error = None
+    now = issuer().clock()
     if request.method == "POST":
         action = request.form.get("action")
         with issuer().db.write() as db:
             if action == "create-token":
                 try:
-                    new_token, _ = create_token(
-                        db, me.id, request.form.get("name", ""), issuer().clock()
-                    )
+                    new_token, _ = create_token(db, me.id, request.form.get("name", ""), now,
+                                                **_token_options(now))  # fmt: skip
                 except InvalidRequestError as exc:
                     error = str(exc)
+            elif action == "sign-out-everywhere":
+                end_sessions(db, me.id)
             elif action == "revoke-token":
                 token_id = request.form.get("token_id", "")
                 if not token_id.isdigit() or len(token_id) > 18:
@@ -163,9 +173,38 @@ def account_page() -> Any:
                     flash(
                         "Portfolio is now " + ("public." if user.portfolio_public else "private.")
                     )
+        if action == "sign-out-everywhere":
+            end_session_cookie()
+            flash("Signed out everywhere.")
+            return redirect(url_for("accounts.login"))
         if new_token is None and error is None:
             return redirect(url_for("accounts.account_page"))
     return render_template(
         "app/account.html", tokens=issuer().tokens_of(me.id), new_token=new_token, error=error,
         public=me.portfolio_public, portfolio_url=issuer().portfolio_url(me.handle),
+        token_scopes=TOKEN_SCOPES, token_days=TOKEN_DAYS,
+        token_max_days=issuer().settings.token_max_days,
     )  # fmt: skip
+
+
+#: The scopes a token may have, as the account page explains them.
+TOKEN_SCOPES = (
+    ("read", "read the account, its submissions, credentials and tokens"),
+    ("submit", "submit evidence (learners)"),
+    ("review", "record sign-offs (reviewers)"),
+    ("admin", "issue, revoke, rotate keys, read metrics (admins)"),
+)
+
+
+def _token_options(now: dt.datetime) -> dict[str, Any]:
+    """Scopes and expiry from the account page's form (absent fields: the defaults)."""
+    form = request.form
+    options: dict[str, Any] = {"max_days": issuer().settings.token_max_days}
+    if "days" in form:
+        days = form["days"].strip()
+        if not days.isdigit() or not 1 <= int(days) <= options["max_days"]:
+            raise InvalidRequestError(f"a lifetime of 1 to {options['max_days']} days", "$.days")
+        options["expires_at"] = now + dt.timedelta(days=int(days))
+    if "days" in form or "scopes" in form:
+        options["scopes"] = parse_scopes(form.getlist("scopes"))
+    return options

@@ -69,17 +69,19 @@ def _load_account() -> None:
     key = session.get(SESSION_KEY)
     if key is not None:
         with service.db.read() as db:
-            user = session_user(db, key, now)
-            g.account = Account.of(user) if user else None
+            known = session_user(db, key, now)
+            g.account = Account.of(known) if known else None
 
 
 def account() -> Account | None:
-    return g.get("account")
+    current: Account | None = g.get("account")
+    return current
 
 
 def token_grant() -> TokenGrant | None:
     """The scopes and expiry of the bearer token this request came with (None: no token)."""
-    return g.get("token")
+    grant: TokenGrant | None = g.get("token")
+    return grant
 
 
 def scoped(scope: str | None) -> Callable[[F], F]:

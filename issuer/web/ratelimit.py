@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import RateLimitItem, parse_many
+from werkzeug.wrappers import Response
 
 from issuer.config import Settings
 from issuer.errors import ConfigurationError
@@ -130,7 +131,8 @@ class LoginBackoff:
 
 
 def backoff() -> LoginBackoff:
-    return current_app.extensions["vouch.login_backoff"]
+    found: LoginBackoff = current_app.extensions["vouch.login_backoff"]
+    return found
 
 
 def init_app(app: Flask, settings: Settings) -> Limiter:

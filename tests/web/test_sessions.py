@@ -181,3 +181,14 @@ def test_a_page_request_with_a_session_only_reads(world):
     finally:
         event.remove(world.issuer.db.engine, "before_cursor_execute", count)
     assert writes == []
+
+
+def test_signing_out_everywhere_from_the_account_page(world):
+    laptop, phone = signed_in(world, "ada"), signed_in(world, "ada")
+    response = post_form(
+        laptop, "/account", {"action": "sign-out-everywhere"}, token_from="/account"
+    )
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/login"
+    assert laptop.get("/account").status_code == 302
+    assert phone.get("/account").status_code == 302

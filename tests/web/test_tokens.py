@@ -239,3 +239,41 @@ def test_metrics_take_the_configured_metrics_token(make_issuer):
     assert client.get("/metrics", headers=wrong).status_code == 401
     right = {"Authorization": "Bearer scrape-me-0123456789"}
     assert client.get("/metrics", headers=right).status_code == 200
+
+
+def test_the_account_page_makes_a_token_with_the_scopes_and_lifetime_chosen(world):
+    from tests.web.conftest import post_form, signed_in
+
+    ada = signed_in(world, "ada")
+    response = post_form(
+        ada,
+        "/account",
+        {"action": "create-token", "name": "ci", "scopes": ["read", "submit"], "days": "7"},
+        token_from="/account",
+    )
+    assert response.status_code == 200
+    assert "Copy your new token now" in response.get_data(as_text=True)
+    with world.issuer.db.read() as db:
+        record = db.scalars(select(ApiToken).where(ApiToken.name == "ci")).one()
+        assert record.scopes == "read submit"
+        assert record.expires_at - record.created_at == dt.timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"days": "7"}, "at least one scope"),
+        ({"scopes": ["read"], "days": "366"}, "1 to 365 days"),
+        ({"scopes": ["everything"], "days": "7"}, "unknown scope"),
+    ],
+)
+def test_the_account_page_refuses_a_token_without_scopes_or_too_long(world, fields, message):
+    from tests.web.conftest import post_form, signed_in
+
+    ada = signed_in(world, "ada")
+    response = post_form(
+        ada, "/account", {"action": "create-token", "name": "ci", **fields}, token_from="/account"
+    )
+    assert message in response.get_data(as_text=True)
+    with world.issuer.db.read() as db:
+        assert db.scalars(select(ApiToken).where(ApiToken.name == "ci")).first() is None
