@@ -75,4 +75,6 @@ def init_app(app: Flask) -> None:
 
 def wants_json() -> bool:
     """API routes answer JSON; pages answer HTML."""
-    return request.path.startswith(("/api/", "/.well-known/", "/status/", "/openapi.json"))
+    return request.path.startswith(
+        ("/api/", "/.well-known/", "/status/", "/openapi.json", "/metrics", "/readyz", "/healthz")
+    )

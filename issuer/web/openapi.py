@@ -247,17 +247,56 @@ OUTCOME = {
         },
     },
 }
+SCOPES = {
+    "type": "array",
+    "items": {"enum": ["read", "submit", "review", "admin"]},
+    "uniqueItems": True,
+    "description": "What the token may do: read (GET routes), submit (evidence), review "
+    "(sign-offs), admin (issuing by hand, revoking, keys, metrics); each operation names the "
+    "scope it needs. A token is also bound by its account's roles.",
+}
 TOKEN = {
     "type": "object",
-    "required": ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"],
+    "required": [
+        "id",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "scopes",
+        "expires_at",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string"},
         "prefix": {"type": "string"},
         "created_at": {"type": "string"},
-        "last_used_at": {"type": ["string", "null"]},
+        "last_used_at": {
+            "type": ["string", "null"],
+            "description": "recorded at most once an hour",
+        },
         "revoked_at": {"type": ["string", "null"]},
+        "scopes": SCOPES,
+        "expires_at": {"type": "string", "description": "after this the token is refused (401)"},
         "token": {"type": "string", "description": "shown once, at creation"},
+    },
+}
+
+
+READINESS = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"enum": ["ready", "not ready"]},
+        "checks": {
+            "type": "object",
+            "required": ["database", "signing"],
+            "properties": {
+                "database": {"type": "string", "description": "ok, or what failed"},
+                "signing": {"type": "string", "description": "ok, or what failed"},
+            },
+        },
     },
 }
 
@@ -295,8 +334,46 @@ def _errors(*codes: int) -> dict[str, Any]:
         409: "Conflict",
         413: "Body too large",
         422: "Invalid content",
+        429: "Too many requests: Retry-After says when to try again",
     }
     return {str(code): _json("Error", names[code]) for code in codes}
+
+
+#: The scope each bearer operation needs (``None``: any valid token), shown in its description.
+OPERATION_SCOPES: dict[tuple[str, str], str | None] = {
+    ("get", "/api/v1/submissions"): "read",
+    ("post", "/api/v1/submissions"): "submit",
+    ("get", "/api/v1/submissions/{id}"): "read",
+    ("post", "/api/v1/submissions/{id}/reviews"): "review",
+    ("get", "/api/v1/me"): "read",
+    ("get", "/api/v1/credentials"): "read",
+    ("get", "/api/v1/tokens"): "read",
+    ("post", "/api/v1/tokens"): None,
+    ("delete", "/api/v1/tokens/{id}"): None,
+    ("post", "/api/v1/credentials/{id}/revoke"): "admin",
+    ("get", "/metrics"): "admin",
+}
+
+
+def _scoped(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every bearer operation: the scope it needs, and 403 for a token without it; 429 for
+    the rate-limited ones."""
+    limited = {("post", "/api/v1/tokens"), ("post", "/api/v1/verify")}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if (method, path) in limited:
+                responses.setdefault("429", _errors(429)["429"])
+            if operation.get("security") != BEARER:
+                continue
+            default = "admin" if path.startswith("/api/v1/admin/") else "read"
+            scope = OPERATION_SCOPES.get((method, path), default)
+            need = f"the {scope} scope" if scope else "any scope (a new token is never wider)"
+            operation["description"] = (
+                operation.get("description", "") + f" Token: {need}."
+            ).strip()
+            responses.setdefault("403", _errors(403)["403"])
+    return paths
 
 
 def _body(schema: str | dict[str, Any]) -> dict[str, Any]:
@@ -314,11 +391,23 @@ def _paths() -> dict[str, Any]:
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics (issuance and submission totals)",
+                "description": "Bearer VOUCH_METRICS_TOKEN, or an admin's API token.",
+                "security": BEARER,
                 "responses": {
                     "200": {
                         "description": "OK",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
+                    },
+                    **_errors(401, 403),
+                },
+            }
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness: the database answers and the current key signs",
+                "responses": {
+                    "200": _json("Readiness", "Ready"),
+                    "503": _json("Readiness", "Not ready: the checks say what failed"),
                 },
             }
         },
@@ -645,14 +734,26 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "summary": "Create a token (shown once)",
                 "security": BEARER,
+                "description": "Made with a token, the new token is never wider: a subset of its "
+                "scopes (by default the same) and no later expiry (by default the earlier of "
+                "90 days and its own); asking for more is 403.",
                 "requestBody": _body(
                     {
                         "type": "object",
                         "required": ["name"],
-                        "properties": {"name": {"type": "string"}},
+                        "properties": {
+                            "name": {"type": "string"},
+                            "scopes": SCOPES,
+                            "expires_at": {
+                                "type": "string",
+                                "format": "date-time",
+                                "description": "default 90 days ahead; at most "
+                                "VOUCH_TOKEN_MAX_DAYS (365)",
+                            },
+                        },
                     }
                 ),
-                "responses": {"201": _json("Token"), **_errors(400, 401, 422)},
+                "responses": {"201": _json("Token"), **_errors(400, 401, 403, 422, 429)},
             },
         },
         "/api/v1/tokens/{id}": {
@@ -782,11 +883,12 @@ def build_spec() -> dict[str, Any]:
                 "ReviewRequest": REVIEW_REQUEST,
                 "Outcome": OUTCOME,
                 "Token": TOKEN,
+                "Readiness": READINESS,
                 "EvidenceBundle": evidence,
                 "LearnerSubmission": LEARNER_SUBMISSION,
             },
         },
-        "paths": _paths(),
+        "paths": _scoped(_paths()),
     }
     return spec
 

@@ -36,6 +36,7 @@ DOCUMENTED_PREFIXES = (
     "/status/",
     "/openapi.json",
     "/healthz",
+    "/readyz",
     "/metrics",
 )
 SUBMISSIONS = "/api/v1/submissions"

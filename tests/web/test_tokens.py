@@ -277,3 +277,31 @@ def test_the_account_page_refuses_a_token_without_scopes_or_too_long(world, fiel
     assert message in response.get_data(as_text=True)
     with world.issuer.db.read() as db:
         assert db.scalars(select(ApiToken).where(ApiToken.name == "ci")).first() is None
+
+
+# -- the OpenAPI document says all this --------------------------------------------------------
+
+
+def test_token_answers_readiness_metrics_and_429_are_documented(world, make_issuer):
+    from issuer.app import create_app
+    from tests.web.test_api import conforms
+
+    spec = world.client().get("/openapi.json").get_json()
+    client = world.client()
+    made = api(client, "POST", "/api/v1/tokens", world.ada.token, json={"name": "x"})
+    conforms(spec, "POST", "/api/v1/tokens", 201, made.get_json())
+    listed = api(client, "GET", "/api/v1/tokens", world.ada.token)
+    conforms(spec, "GET", "/api/v1/tokens", 200, listed.get_json())
+    narrow, _ = _token(world, world.ada, scopes=frozenset({"read"}))
+    wider = api(client, "POST", "/api/v1/tokens", narrow, json={"name": "y", "scopes": ["admin"]})
+    conforms(spec, "POST", "/api/v1/tokens", 403, wider.get_json())
+    conforms(spec, "GET", "/readyz", 200, client.get("/readyz").get_json())
+    conforms(spec, "GET", "/metrics", 401, client.get("/metrics").get_json())
+    limited = create_app(issuer=make_issuer(ratelimit_verify="1 per minute")).test_client()
+    limited.post("/api/v1/verify", json={"credential": "x"})
+    refused = limited.post("/api/v1/verify", json={"credential": "x"})
+    assert refused.status_code == 429
+    conforms(spec, "POST", "/api/v1/verify", 429, refused.get_json())
+    operation = spec["paths"]["/api/v1/submissions"]["post"]
+    assert "the submit scope" in operation["description"]
+    assert "403" in operation["responses"]
