@@ -274,6 +274,7 @@ def admin_issue() -> Any:
 
 @bp.post("/admin/credentials/<credential_id>/reissue")
 @requires("admin")
+@scoped("admin")
 def admin_reissue(credential_id: str) -> Any:
     """Issue a revoked credential again, with a recorded reason: revocation is final for every
     automatic path, so this is the one way back (``vouch reissue``)."""
