@@ -1,4 +1,5 @@
-"""Accounts: learners, reviewers (peer, mentor, expert) and admins; hashed passwords and tokens.
+"""Accounts: one per person, with roles (learner, reviewer: peer, mentor or expert; admin);
+hashed passwords and tokens.
 
 Passwords are hashed with Werkzeug's scrypt; API tokens are random (256 bits) and only their
 SHA-256 is stored, so a database leak reveals neither.
@@ -37,29 +38,49 @@ class Account:
     id: int
     email: str
     name: str
-    role: str
+    #: Every role the account holds: one person, one account (``has`` asks for one).
+    roles: frozenset[str]
     reviewer_role: str | None
     learner_id: int | None
     handle: str
     portfolio_public: bool
+    #: The owner has shown they receive mail at ``email``; credentials bind to it only then.
+    email_verified: bool = False
 
     @property
     def reviewer_id(self) -> str:
         return f"user-{self.id}"
 
+    def has(self, *roles: str) -> bool:
+        """True when the account holds any of ``roles``."""
+        return not self.roles.isdisjoint(roles)
+
     @classmethod
     def of(cls, user: User) -> Account:
-        return cls(user.id, user.email, user.name, user.role, user.reviewer_role, user.learner_id,
-                   user.handle, user.portfolio_public)  # fmt: skip
+        return cls(user.id, user.email, user.name, frozenset(user.roles), user.reviewer_role,
+                   user.learner_id, user.handle, user.portfolio_public,
+                   user.email_verified_at is not None)  # fmt: skip
 
 
-def _check(email: str, name: str, password: str, role: str, reviewer_role: str | None) -> None:
+def normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_identity(email: str, name: str) -> None:
     if not EMAIL.match(email) or len(email) > 254:
         raise InvalidRequestError("not an email address", "$.email")
     if not name.strip() or len(name) > 200:
         raise InvalidRequestError("a name of 1 to 200 characters", "$.name")
+
+
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidRequestError(f"at least {MIN_PASSWORD} characters", "$.password")
+    if len(password) > 1024:
+        raise InvalidRequestError("at most 1024 characters", "$.password")
+
+
+def _check_role(role: str, reviewer_role: str | None) -> None:
     if role not in ROLES:
         raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}", "$.role")
     if (role == "reviewer") != (reviewer_role is not None) or (
@@ -71,36 +92,49 @@ def _check(email: str, name: str, password: str, role: str, reviewer_role: str |
         )
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == normal_email(email))).one_or_none()
+
+
 def create_user(
     session: Session,
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     role: str = "learner",
     reviewer_role: str | None = None,
     now: dt.datetime,
+    password_hash: str | None = None,
 ) -> User:
-    """A new account; a learner gets a learner record of their own."""
-    email = email.strip().lower()
+    """A new account with one role (``grant_role`` adds more).
+
+    ``password`` None: no usable password until the owner sets one through a mailed link.
+    ``password_hash``: the hash already made from ``password`` (sign-up hashes before it
+    looks the address up, so both answers take as long).
+    """
+    email = normal_email(email)
     name = name.strip()
-    _check(email, name, password, role, reviewer_role)
+    check_identity(email, name)
+    if password is not None:
+        check_password(password)
+    _check_role(role, reviewer_role)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ConflictError("an account with this email exists")
     handle = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "learner"
+    if password is not None and password_hash is None:
+        password_hash = hash_password(password)
     user = User(
-        email=email, name=name, role=role, reviewer_role=reviewer_role,
-        password_hash=generate_password_hash(password, method="scrypt"),
+        email=email, name=name, roles=[role], reviewer_role=reviewer_role,
+        password_hash=password_hash if password is not None else None,
         handle=f"{handle}-{secrets.token_hex(3)}", portfolio_public=False, created_at=now,
     )  # fmt: skip
     if role == "learner":
-        learner = Learner(
-            external_id=f"account-{uuid.uuid4()}", subject_id=f"urn:uuid:{uuid.uuid4()}",
-            name=name, email=email, created_at=now,
-        )  # fmt: skip
-        session.add(learner)
-        session.flush()
-        user.learner_id = learner.id
+        user.learner_id = _new_learner(session, user, now)
     session.add(user)
     try:
         session.flush()
@@ -109,9 +143,36 @@ def create_user(
     return user
 
 
+def _new_learner(session: Session, user: User, now: dt.datetime) -> int:
+    learner = Learner(
+        external_id=f"account-{uuid.uuid4()}", subject_id=f"urn:uuid:{uuid.uuid4()}",
+        name=user.name, email=user.email, created_at=now,
+    )  # fmt: skip
+    session.add(learner)
+    session.flush()
+    return learner.id
+
+
+def grant_role(
+    session: Session, user: User, role: str, reviewer_role: str | None, now: dt.datetime
+) -> bool:
+    """Add ``role`` to ``user`` (a reviewer's standing is set or changed); False when the
+    account held it already, as it is. Granting ``learner`` gives the account a learner record,
+    so its own submissions are known as its own to the self sign-off guard."""
+    _check_role(role, reviewer_role)
+    changed = role not in user.roles or (role == "reviewer" and user.reviewer_role != reviewer_role)
+    user.roles = sorted({*user.roles, role})
+    if role == "reviewer":
+        user.reviewer_role = reviewer_role
+    if role == "learner" and user.learner_id is None:
+        user.learner_id = _new_learner(session, user, now)
+    session.flush()
+    return changed
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
-    if user is None:
+    user = find_user(session, email)
+    if user is None or user.password_hash is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None

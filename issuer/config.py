@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from issuer.errors import ConfigurationError
 from verifier.trust import TrustList, TrustListError
@@ -55,6 +56,11 @@ class Settings:
     ratelimit_verify: str = "60 per minute"
     #: Failed sign-ins per account (by email, whatever the address) before it waits.
     login_failures: str = "5 per 15 minutes"
+    #: Outgoing mail server (``smtp://``, ``smtps://``, ``smtp+plain://``; see issuer/mail.py);
+    #: without one, mail is written to the outbox folder in the instance folder (development).
+    smtp_url: str | None = field(default=None, repr=False)
+    #: The From of every message; default ``Vouch <noreply@`` the public URL's host ``>``.
+    mail_from: str | None = None
 
     @property
     def production(self) -> bool:
@@ -66,6 +72,14 @@ class Settings:
             raise ConfigurationError(
                 f"VOUCH_ENV must be development or production, not {self.env!r}"
             )
+        if self.smtp_url is not None:
+            from issuer.mail import SmtpUrl
+
+            smtp = SmtpUrl.parse(self.smtp_url)  # a malformed URL fails at start, not at sign-up
+            if self.production and smtp.scheme == "smtp+plain" and not smtp.loopback:
+                raise ConfigurationError(
+                    "production refuses smtp+plain:// to another machine (use smtp:// or smtps://)"
+                )
         if not self.production:
             return
         if not self.key_passphrase:
@@ -76,6 +90,24 @@ class Settings:
             raise ConfigurationError(
                 f"production needs an https VOUCH_PUBLIC_URL, not {self.public_url}"
             )
+        if not self.smtp_url:
+            raise ConfigurationError(
+                "production needs VOUCH_SMTP_URL (addresses are confirmed and passwords reset by "
+                "mail; the outbox folder is for development)"
+            )
+
+    @property
+    def outbox_path(self) -> Path:
+        """Where mail goes without ``VOUCH_SMTP_URL`` (development)."""
+        return self.instance_path / "outbox"
+
+    @property
+    def sender(self) -> str:
+        """``VOUCH_MAIL_FROM``, or noreply at the public URL's host."""
+        if self.mail_from:
+            return self.mail_from
+        host = urlsplit(self.public_url).hostname or "localhost"
+        return f"Vouch <noreply@{host}>"
 
     @property
     def resolved_database_url(self) -> str:
@@ -103,6 +135,8 @@ class Settings:
                 name: environ.get(f"VOUCH_{name.upper()}", getattr(cls, name))
                 for name in RATE_LIMIT_SETTINGS
             },
+            smtp_url=environ.get("VOUCH_SMTP_URL") or None,
+            mail_from=environ.get("VOUCH_MAIL_FROM") or None,
             trust=trust_from_env(environ),
         )
         return replace(settings, **overrides) if overrides else settings

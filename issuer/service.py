@@ -937,7 +937,7 @@ class Issuer:
     def visible_submission(self, submission_id: int, viewer: Account) -> Submission:
         """Learners see their own; reviewers and admins see all (404 rather than reveal others)."""
         record = self.submission(submission_id)
-        if viewer.role == "learner" and record.learner_id != viewer.learner_id:
+        if not viewer.has("reviewer", "admin") and record.learner_id != viewer.learner_id:
             raise NotFoundError(f"no submission {submission_id}")
         return record
 

@@ -32,8 +32,6 @@ from issuer.service import Issuer
 EXIT_FAILURE = 1
 #: ``vouch issue``: the rules are met but an earlier credential was revoked (an admin decides).
 EXIT_WITHHELD = 3
-#: ``vouch issue``: the rules are met but an earlier credential was revoked (an admin decides).
-EXIT_WITHHELD = 3
 
 
 @contextmanager
@@ -365,46 +363,120 @@ COMMANDS += [certificate_command, certificates_command, badge_command]
 
 @click.group("users")
 def users_group() -> None:
-    """Accounts: learners, reviewers (peer, mentor, expert) and admins."""
+    """Accounts: one per person, with roles (learner, reviewer: peer, mentor or expert; admin)."""
 
 
-@users_group.command("add")
-@click.option("--email", required=True)
-@click.option("--name", required=True)
-@click.option(
+_ROLE = click.option(
     "--role",
     type=click.Choice(["learner", "reviewer", "admin"]),
     default="learner",
     show_default=True,
 )
-@click.option(
+_REVIEWER_ROLE = click.option(
     "--reviewer-role",
     type=click.Choice(["peer", "mentor", "expert"]),
     default=None,
     help="Required for reviewers.",
 )
-@click.password_option(
-    "--password", prompt="Password", help="At least 10 characters (prompted if omitted)."
+
+
+def _roles_text(roles: list[str], reviewer_role: str | None) -> str:
+    return ", ".join(f"{r} ({reviewer_role})" if r == "reviewer" else r for r in roles)
+
+
+def _links(service: Issuer) -> Any:
+    from issuer.identity import Links
+    from issuer.web.auth import secret_key
+
+    secret = secret_key(service.settings.instance_path, service.settings.secret_key)
+    return Links(secret, service.settings.public_url)
+
+
+def _mail(service: Issuer, mails: list[Any]) -> None:
+    """Send after the commit; a mail server that refuses is reported, not fatal (the link is
+    printed)."""
+    from issuer.mail import MailError, mailer_for
+
+    try:
+        mailer_for(service.settings).send(mails)
+    except MailError as exc:
+        click.echo(f"warning: {exc}; nothing was mailed", err=True)
+        return
+    where = "mailed" if service.settings.smtp_url else f"written to {service.settings.outbox_path}"
+    for mail in mails:
+        click.echo(f"{where}: {mail.subject!r} to {mail.to}")
+
+
+@users_group.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@_ROLE
+@_REVIEWER_ROLE
+@click.option(
+    "--password-file",
+    type=click.File("r"),
+    default=None,
+    help="Read the password from the file's first line ('-': standard input). Without it the "
+    "account has no password yet: a link to choose one is mailed and printed.",
 )
-def users_add(email: str, name: str, role: str, reviewer_role: str | None, password: str) -> None:
-    """Create an account."""
-    from issuer.accounts import create_user
+def users_add(
+    email: str, name: str, role: str, reviewer_role: str | None, password_file: Any
+) -> None:
+    """Create an account, or add ROLE to the existing account of EMAIL (one person, one
+    account: a mentor who also learns holds both roles, and never signs off their own work)."""
+    from issuer.accounts import create_user, find_user, grant_role
+    from issuer.identity import confirm_mail, invite_mail
+
+    password = password_file.readline().rstrip("\r\n") if password_file else None
+    with issuer_errors():
+        service = ready_issuer()
+        links = _links(service)
+        mails = []
+        link = None
+        with service.db.write() as db:
+            now = service.clock()
+            user = find_user(db, email)
+            if user is not None:
+                changed = grant_role(db, user, role, reviewer_role, now)
+                verb = "added role to" if changed else "unchanged"
+                if password is not None:
+                    click.echo("warning: the account exists; its password is unchanged", err=True)
+            else:
+                user = create_user(
+                    db, email=email, name=name, password=password, role=role,
+                    reviewer_role=reviewer_role, now=now,
+                )  # fmt: skip
+                verb = "created"
+                if password is None:
+                    link = links.url("invite", user, now)
+                    mails.append(invite_mail(links, user, now))
+                elif role == "learner":
+                    mails.append(confirm_mail(links, user, now))
+            summary = f"{user.id}  {user.email}  {_roles_text(user.roles, user.reviewer_role)}"
+    click.echo(f"{verb}: {summary}")
+    if link:
+        click.echo(f"set-password link (works once, for 7 days): {link}")
+    _mail(service, mails)
+
+
+@users_group.command("grant")
+@click.argument("email")
+@_ROLE
+@_REVIEWER_ROLE
+def users_grant(email: str, role: str, reviewer_role: str | None) -> None:
+    """Add ROLE to the existing account of EMAIL (``--reviewer-role`` also changes a reviewer's
+    standing)."""
+    from issuer.accounts import find_user, grant_role
 
     with issuer_errors():
         service = ready_issuer()
         with service.db.write() as db:
-            user = create_user(
-                db,
-                email=email,
-                name=name,
-                password=password,
-                role=role,
-                reviewer_role=reviewer_role,
-                now=service.clock(),
-            )
-            role_text = f"{user.role} ({reviewer_role})" if reviewer_role else user.role
-            summary = f"{user.id}  {user.email}  {role_text}"
-    click.echo(f"created: {summary}")
+            user = find_user(db, email)
+            if user is None:
+                raise NotFoundError(f"no account {email!r}")
+            changed = grant_role(db, user, role, reviewer_role, service.clock())
+            summary = f"{user.id}  {user.email}  {_roles_text(user.roles, user.reviewer_role)}"
+    click.echo(f"{'granted' if changed else 'unchanged'}: {summary}")
 
 
 @users_group.command("list")
@@ -419,19 +491,23 @@ def users_list(as_json: bool) -> None:
         service = ready_issuer()
         with service.db.read() as db:
             users = [
-                (u.id, u.email, u.name, u.role, u.reviewer_role)
+                {
+                    "id": u.id,
+                    "email": u.email,
+                    "name": u.name,
+                    "roles": list(u.roles),
+                    "reviewer_role": u.reviewer_role,
+                    "email_verified": u.email_verified_at is not None,
+                }
                 for u in db.scalars(select(User).order_by(User.id))
             ]
     if as_json:
-        emit_json(
-            [
-                {"id": i, "email": e, "name": n, "role": r, "reviewer_role": rr}
-                for i, e, n, r, rr in users
-            ]
-        )
+        emit_json(users)
         return
-    for i, e, n, r, rr in users:
-        click.echo(f"{i:>4}  {e:<32} {r}{f' ({rr})' if rr else ''}  {n}")
+    for u in users:
+        roles = _roles_text(u["roles"], u["reviewer_role"])
+        confirmed = "" if u["email_verified"] else "  (address not confirmed)"
+        click.echo(f"{u['id']:>4}  {u['email']:<32} {roles}  {u['name']}{confirmed}")
 
 
 @users_group.command("token")

@@ -115,17 +115,23 @@ class Review(Base):
 
 
 class User(Base):
-    """An account: a learner, a reviewer (peer, mentor or expert) or an admin."""
+    """One person's account, with a set of roles: learner, reviewer (peer, mentor or expert),
+    admin."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    #: None: no usable password yet (an account made by ``vouch users add`` without one).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Sorted role names, e.g. ``["learner", "reviewer"]``.
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    #: The reviewer's standing (peer, mentor, expert) while ``reviewer`` is among the roles.
     reviewer_role: Mapped[str | None] = mapped_column(String(20))
-    #: The learner record this account submits as (learners only).
+    #: When the owner proved they receive mail at ``email`` (a confirm or password link).
+    email_verified_at: Mapped[dt.datetime | None]
+    #: The learner record this account submits as (once it has the learner role).
     learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"), unique=True)
     #: Public portfolio address (``/u/<handle>``), shown only while ``portfolio_public``.
     handle: Mapped[str] = mapped_column(String(64), unique=True)

@@ -8,17 +8,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from issuer.accounts import (
-    TOKEN_DAYS,
-    authenticate,
-    create_token,
-    create_user,
-    parse_scopes,
-    revoke_token,
-)
+from issuer.accounts import TOKEN_DAYS, authenticate, create_token, parse_scopes, revoke_token
 from issuer.db.models import User
 from issuer.errors import ConflictError, InvalidRequestError
+from issuer.identity import sign_up
 from issuer.sessions import end_session, end_sessions, start_session
+from issuer.web import identity
 from issuer.web.auth import SESSION_KEY, account, requires
 from issuer.web.public import issuer
 from issuer.web.ratelimit import backoff
@@ -65,22 +60,20 @@ def signup() -> Any:
         password = request.form.get("password", "")
         try:
             with issuer().db.write() as db:
-                user = create_user(
-                    db,
-                    email=form["email"],
-                    name=form["name"],
-                    password=password,
-                    now=issuer().clock(),
-                )
-                user_id = user.id
+                mails = sign_up(
+                    db, identity.links(), email=form["email"], name=form["name"],
+                    password=password, now=issuer().clock(),
+                )  # fmt: skip
         except InvalidRequestError as exc:
             errors[(exc.path or "$.form").removeprefix("$.")] = str(exc)
-        except ConflictError as exc:
-            errors["email"] = str(exc)
+        except ConflictError:
+            pass  # the address was taken this instant: answered as any taken address is
         else:
-            _sign_in(user_id)
-            flash("Welcome to Vouch. Pick a milestone to start.")
-            return redirect(url_for("app_pages.dashboard"))
+            identity.deliver(mails)  # committed: a new account's link, or a note to the owner
+        if not errors:
+            # The same answer whether the address was new or taken (no account enumeration);
+            # nobody is signed in until they sign in with the password.
+            return redirect(url_for("identity.signup_sent"))
     return render_template("app/signup.html", errors=errors, form=form), (422 if errors else 200)
 
 

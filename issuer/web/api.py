@@ -15,9 +15,12 @@ from criteria import EvidenceError, EvidenceProblem
 from criteria.validation import MAX_BUNDLE_BYTES, decode
 from issuer.accounts import Account, create_token, parse_scopes, revoke_token, token_scopes
 from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
-from issuer.errors import ForbiddenError, InvalidRequestError
+from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError
+from issuer.identity import EmailUnverifiedError, learner_confirmed
 from issuer.keystore import ALGORITHMS
+from issuer.mail import MailError
 from issuer.service import Issued
+from issuer.web import identity
 from issuer.web.auth import account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
@@ -111,6 +114,8 @@ def submit() -> Any:
     given = bundle.get("learner")
     if isinstance(given, dict) and str(given.get("email", me.email)).strip().lower() != me.email:
         raise ForbiddenError("you can only submit your own evidence")
+    if not me.email_verified:
+        raise identity.unverified_error()  # no credential binds to an unconfirmed address
     bundle["learner"] = issuer().learner(me.learner_id or 0).bundle_learner()
     outcome = issuer().issue(bundle, actor=me.reviewer_id)
     return jsonify(outcome_json(outcome)), 201
@@ -120,20 +125,44 @@ def submit() -> Any:
 @requires()
 @scoped("read")
 def list_submissions() -> Any:
+    """``?as=learner|reviewer|admin`` picks the view for an account with several roles
+    (default: the most powerful it holds): own submissions, the review queue, all."""
     me = current()
-    if me.role == "learner":
+    view = request.args.get("as") or next(r for r in ("admin", "reviewer", "learner") if me.has(r))
+    if not me.has(view):
+        raise ForbiddenError(f"this account has no {view!r} role")
+    if view == "learner":
         records = issuer().submissions(me.learner_id)
         return jsonify(submissions=[submission_json(r, with_evidence=False) for r in records])
-    if me.role == "reviewer":
-        queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
+    if view == "reviewer":
         return jsonify(
             submissions=[
-                submission_json(s, with_evidence=False) | {"awaiting": kinds} for s, kinds in queue
+                submission_json(s, with_evidence=False) | {"awaiting": kinds}
+                for s, kinds in reviewable_queue(me)
             ]
         )
     return jsonify(
         submissions=[submission_json(r, with_evidence=False) for r in issuer().submissions()]
     )
+
+
+def reviewable_queue(me: Account) -> list[tuple[Submission, dict[str, str]]]:
+    """What waits for this reviewer's sign-off, less their own submissions."""
+    queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
+    return [(s, kinds) for s, kinds in queue if s.learner_id != me.learner_id]
+
+
+def check_reviewable(me: Account, submission_id: int) -> None:
+    """Nobody signs off their own submission; no sign-off completes a credential for an address
+    its owner has not confirmed (submissions from before addresses were confirmed)."""
+    record = issuer().submission(submission_id)
+    if me.learner_id is not None and record.learner_id == me.learner_id:
+        raise ForbiddenError("nobody signs off their own submission")
+    with issuer().db.read() as db:
+        if not learner_confirmed(db, record.learner_id):
+            raise EmailUnverifiedError(
+                "the learner has not confirmed their email address yet; sign off once they have"
+            )
 
 
 @bp.get("/submissions/<dbid:submission_id>")
@@ -156,6 +185,7 @@ def add_review(submission_id: int) -> Any:
     unknown = sorted(set(body) - {"kind", "verdict", "score", "minutes", "comment", "items"})
     if unknown:
         raise InvalidRequestError(f"unknown field {unknown[0]!r}", f"$.{unknown[0]}")
+    check_reviewable(me, submission_id)
     outcome = issuer().add_review(
         submission_id,
         body,
@@ -176,12 +206,26 @@ def me_json() -> Any:
         "id": me.id,
         "email": me.email,
         "name": me.name,
-        "role": me.role,
+        "roles": sorted(me.roles),
         "reviewer_role": me.reviewer_role,
+        "email_verified": me.email_verified,
         "portfolio_public": me.portfolio_public,
         "portfolio_url": issuer().portfolio_url(me.handle),
     }
     return jsonify(data)
+
+
+@bp.post("/me/confirmation")
+@requires()
+@scoped(None)  # mails the account's own address a link
+def resend_confirmation() -> Any:
+    """Mail a new link confirming the account's address (202), unless it is confirmed (409)."""
+    me = current()
+    if me.email_verified:
+        raise ConflictError("this account's address is confirmed already")
+    if not identity.send_confirmation(me.id):
+        raise MailError("the mail server did not take the message; try again later")
+    return jsonify(sent_to=me.email), 202
 
 
 @bp.get("/credentials")

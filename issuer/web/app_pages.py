@@ -14,7 +14,8 @@ from issuer.db.models import Credential, User
 from issuer.errors import IssuerError
 from issuer.keystore import ALGORITHMS
 from issuer.sessions import end_sessions
-from issuer.web.api import LEARNER_FORBIDDEN
+from issuer.web import identity
+from issuer.web.api import LEARNER_FORBIDDEN, check_reviewable, reviewable_queue
 from issuer.web.auth import account, requires
 from issuer.web.public import issuer
 
@@ -32,12 +33,13 @@ def _milestone(milestone_id: str) -> Milestone:
 def home() -> Any:
     me = account()
     if me is not None:
-        target = {
+        targets = {
             "learner": "app_pages.dashboard",
             "reviewer": "app_pages.review_queue",
             "admin": "app_pages.admin",
         }
-        return redirect(url_for(target[me.role]))
+        target = next((t for role, t in targets.items() if me.has(role)), "accounts.account_page")
+        return redirect(url_for(target))
     return render_template("app/home.html", milestones=list(issuer().catalogue))
 
 
@@ -151,7 +153,12 @@ def submit(milestone_id: str) -> Any:
     m = _milestone(milestone_id)
     errors: dict[str, str] = {}
     general: list[str] = []
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and not me.email_verified:
+        # Refused, not held: the form comes back as filled in, with the way to confirm above it.
+        general.append(str(identity.unverified_error()))
+        status = 403
+    elif request.method == "POST":
         bundle, fields = _form_bundle(m)
         bundle["learner"] = issuer().learner(me.learner_id or 0).bundle_learner()
         try:
@@ -176,7 +183,9 @@ def submit(milestone_id: str) -> Any:
         "statuses": EXERCISE_STATUSES,
         "metrics": list(METRICS),
     }
-    return render_template("app/submit.html", **context), (422 if errors or general else 200)
+    return render_template("app/submit.html", **context), (
+        status if status != 200 else 422 if errors or general else 200
+    )
 
 
 @bp.get("/submissions/<dbid:submission_id>")
@@ -246,7 +255,7 @@ def portfolio(handle: str) -> Any:
 def review_queue() -> Any:
     me = account()
     assert me is not None
-    queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
+    queue = reviewable_queue(me)
     catalogue = issuer().catalogue
     return render_template(
         "app/queue.html", queue=[(s, kinds, catalogue[s.milestone_id]) for s, kinds in queue]
@@ -260,6 +269,8 @@ def review(submission_id: int) -> Any:
     assert me is not None
     service = issuer()
     record = service.submission(submission_id)
+    if me.learner_id is not None and record.learner_id == me.learner_id:
+        abort(403, "nobody signs off their own submission")
     m = service.catalogue[record.milestone_id]
     kinds = service.review_kinds(record.milestone_id, me.reviewer_role or "")
     errors: dict[str, str] = {}
@@ -280,6 +291,7 @@ def review(submission_id: int) -> Any:
                         errors[name] = "a number"
         if not errors:
             try:
+                check_reviewable(me, submission_id)
                 outcome = service.add_review(
                     submission_id,
                     body,

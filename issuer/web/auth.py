@@ -114,7 +114,7 @@ def init_app(app: Flask) -> None:
 
 
 def requires(*roles: str) -> Callable[[F], F]:
-    """Only signed-in users with one of ``roles`` (any role when none are named).
+    """Only signed-in users holding one of ``roles`` (any account when none are named).
 
     Pages send anonymous visitors to the login page; the API answers 401. A signed-in user
     without the role gets 403.
@@ -128,7 +128,7 @@ def requires(*roles: str) -> Callable[[F], F]:
                 if is_api():
                     abort(401, g.get("auth_error") or "a valid bearer token is required")
                 return redirect(url_for("accounts.login", next=request.path))
-            if roles and current.role not in roles:
+            if roles and not current.has(*roles):
                 abort(403, f"this needs the {' or '.join(roles)} role")
             return view(*args, **kwargs)
 

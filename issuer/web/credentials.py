@@ -74,7 +74,7 @@ def require_admin() -> str:
 
     current = account()
     if current is not None:
-        if current.role != "admin":
+        if not current.has("admin"):
             abort(403, "only admins revoke credentials")
         return current.reviewer_id
     given = request.headers.get("Authorization", "")

@@ -634,7 +634,17 @@ def _paths() -> dict[str, Any]:
         "/api/v1/submissions": {
             "get": {
                 "summary": "Learner: mine; reviewer: waiting for my sign-off; admin: all",
+                "description": "An account with several roles gets the view of the most "
+                "powerful unless `as` names another it holds.",
                 "security": BEARER,
+                "parameters": [
+                    {
+                        "name": "as",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["learner", "reviewer", "admin"]},
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "OK",
@@ -653,11 +663,13 @@ def _paths() -> dict[str, Any]:
                             }
                         },
                     },
-                    **_errors(401),
+                    **_errors(401, 403),
                 },
             },
             "post": {
                 "summary": "Submit evidence (learner); issues when met",
+                "description": "403 `email_unverified` until the account's address is confirmed "
+                "(`POST /api/v1/me/confirmation` mails a new link).",
                 "security": BEARER,
                 "requestBody": _body("LearnerSubmission"),
                 "responses": {
@@ -697,12 +709,44 @@ def _paths() -> dict[str, Any]:
                             "application/json": {
                                 "schema": {
                                     "type": "object",
-                                    "required": ["id", "email", "name", "role"],
+                                    "required": ["id", "email", "name", "roles", "email_verified"],
+                                    "properties": {
+                                        "roles": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "string",
+                                                "enum": ["learner", "reviewer", "admin"],
+                                            },
+                                        },
+                                        "email_verified": {"type": "boolean"},
+                                    },
                                 }
                             }
                         },
                     },
                     **_errors(401),
+                },
+            }
+        },
+        "/api/v1/me/confirmation": {
+            "post": {
+                "summary": "Mail a new link confirming the account's address",
+                "security": BEARER,
+                "responses": {
+                    "202": {
+                        "description": "Sent",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["sent_to"],
+                                    "properties": {"sent_to": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    **_errors(401, 409),
+                    "503": _json("Error", "The mail server did not take the message"),
                 },
             }
         },

@@ -46,7 +46,20 @@ def sign_up(page: Any, live: Live, person: Person) -> None:
     page.get_by_label("Email").fill(person.email)
     page.get_by_label("Password").fill(person.password)
     page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(live.url("/signup/sent"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    # No mail server in development: the message waits in the outbox page. Its link asks for
+    # the password first, then confirms the address.
+    page.goto(live.url("/dev/outbox"))
+    mail = page.locator("article", has_text=f"To {person.email}").filter(
+        has_text="Confirm your email address"
+    )
+    mail.get_by_role("link", name=re.compile(r"account.confirm")).click()
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(live.url("/dashboard"))
+    expect(page.get_by_role("status").filter(has_text="email address is confirmed")).to_be_visible()
 
 
 def fill_evidence(page: Any, live: Live, *, wrong: tuple[str, ...] = ()) -> None:

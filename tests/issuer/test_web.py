@@ -318,8 +318,45 @@ def test_production_refuses_missing_passphrase():
         Settings(env="production", public_url="https://x").check()
 
 
-def test_production_accepts_https_with_passphrase_and_secret_key():
-    Settings(env="production", public_url="https://x", key_passphrase="p", secret_key="s").check()
+def test_production_accepts_https_with_passphrase_secret_key_and_mail_server():
+    Settings(
+        env="production", public_url="https://x", key_passphrase="p", secret_key="s",
+        smtp_url="smtps://vouch:secret@mail.example",
+    ).check()  # fmt: skip
+
+
+def test_production_refuses_without_a_mail_server():
+    """Addresses are confirmed and passwords reset by mail: the outbox folder is for
+    development, where nobody reads it but the developer."""
+    settings = Settings(
+        env="production", public_url="https://x", key_passphrase="p", secret_key="s"
+    )
+    with pytest.raises(ConfigurationError, match="VOUCH_SMTP_URL"):
+        settings.check()
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("smtp+plain://mail.example", "smtp\\+plain"),
+        ("http://mail.example", "must start with"),
+        ("smtp://", "no host"),
+        ("smtp://mail.example:port", "not a number"),
+    ],
+)
+def test_production_refuses_a_bad_or_cleartext_mail_server(url, problem):
+    settings = Settings(
+        env="production", public_url="https://x", key_passphrase="p", secret_key="s", smtp_url=url
+    )
+    with pytest.raises(ConfigurationError, match=problem):
+        settings.check()
+
+
+def test_cleartext_smtp_to_this_machine_is_allowed_in_production():
+    Settings(
+        env="production", public_url="https://x", key_passphrase="p", secret_key="s",
+        smtp_url="smtp+plain://127.0.0.1:25",
+    ).check()  # fmt: skip
 
 
 def test_production_refuses_without_a_session_secret():

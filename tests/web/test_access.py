@@ -35,6 +35,7 @@ ALL_200 = (200, 200, 200, 200, 200)
 SIGNED_IN_200 = (401, 200, 200, 200, 200)
 SIGNED_IN_PAGE = (302, 200, 200, 200, 200)
 LEARNER_PAGE = (302, 200, 200, 403, 403)
+SIGNED_IN_PAGE_302 = (302, 302, 302, 302, 302)
 ADMIN_API = (401, 403, 403, 403, 200)
 JSON_PREFIXES = ("/api/", "/.well-known/", "/status/", "/openapi.json")
 
@@ -189,6 +190,39 @@ MATRIX = [
         (422, 422, 422, 422, 422),
         lambda w: {"name": "Short Password", "email": "short@people.example", "password": "short"},
     ),
+    Case("GET", "/signup/sent", "/signup/sent", ALL_200),
+    # Every account in the world has confirmed its address: nothing to send (409).
+    Case("POST", "/api/v1/me/confirmation", "/api/v1/me/confirmation", (401, 409, 409, 409, 409)),
+    Case(
+        "GET",
+        "/account/confirm/<token>",
+        "/account/confirm/not-a-real-token",
+        (302, 400, 400, 400, 400),
+    ),
+    Case("POST", "/account/confirm", "/account/confirm", SIGNED_IN_PAGE_302, lambda w: {}),
+    Case("GET", "/password/forgot", "/password/forgot", ALL_200),
+    Case(
+        "POST",
+        "/password/forgot",
+        "/password/forgot",
+        ALL_200,
+        lambda w: {"email": "nobody@people.example"},
+    ),
+    Case(
+        "GET",
+        "/password/reset/<token>",
+        "/password/reset/not-a-real-token",
+        (400, 400, 400, 400, 400),
+    ),
+    Case(
+        "POST",
+        "/password/reset/<token>",
+        "/password/reset/not-a-real-token",
+        (400, 400, 400, 400, 400),
+        lambda w: {"password": "a new long password"},
+    ),
+    # Development (the world's setting) without VOUCH_SMTP_URL; production has no outbox.
+    Case("GET", "/dev/outbox", "/dev/outbox", ALL_200),
     Case("GET", "/login", "/login", ALL_200),
     Case(
         "POST",
@@ -251,6 +285,8 @@ MATRIX = [
         (302, 403, 403, 403, 302),
         lambda w: {"action": "revoke", "credential_id": w.credential, "reason": "access matrix"},
     ),
+    # Last: it gives the mentor and the admin the learner role for the rest of the run.
+    Case("POST", "/account/learner", "/account/learner", SIGNED_IN_PAGE_302, lambda w: {}),
 ]
 
 

@@ -628,10 +628,11 @@ def test_a_token_needs_a_name(world, spec):
 
 def test_me_describes_the_calling_account(world, spec):
     body = call(world, spec, "GET", "/api/v1/me", world.peer.token, 200)
-    assert (body["email"], body["role"], body["reviewer_role"]) == (
+    assert (body["email"], body["roles"], body["reviewer_role"], body["email_verified"]) == (
         world.peer.email,
-        "reviewer",
+        ["reviewer"],
         "peer",
+        True,
     )
 
 
