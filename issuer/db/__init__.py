@@ -214,12 +214,35 @@ class Database:
         return prepared
 
     def upgrade(self) -> None:
-        """Apply every migration up to head (safe to re-run)."""
+        """Apply every migration up to head (safe to re-run).
+
+        On SQLite, foreign keys are switched off while migrations run and checked after, in
+        the same transaction: a batch migration rebuilds a table (copy, drop, rename), and
+        dropping a table that other rows reference fails while they are on (an account with an
+        API token stopped ``users`` from being rebuilt). SQLite ignores the switch inside a
+        transaction, so it is set on the driver's connection first.
+        """
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA foreign_keys=OFF"
+                )
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise RuntimeError(f"migration left broken references: {broken[:5]}")
+            finally:
+                if sqlite:
+                    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                        "PRAGMA foreign_keys=ON"
+                    )
 
     def refresh_statistics(self, *tables: str) -> None:
         """Have PostgreSQL's planner re-read how big ``tables`` are (``ANALYZE``).
