@@ -11,8 +11,11 @@ from verifier.jose import b64url_decode
 
 #: A list must hold at least 131,072 entries (16 KiB) for herd privacy [BSL §2.2].
 MIN_ENTRIES = 131_072
-#: A decoded list larger than this is refused (a gzip bomb would otherwise expand unchecked).
-MAX_DECODED_BYTES = 16 * 1024 * 1024
+#: The spec sets no largest size; this verifier reads lists of up to 2^24 entries (2 MiB): 128
+#: times the herd-privacy minimum, one list for 16.7 million credentials (Vouch starts a new
+#: list of 131,072 when one fills). A larger list is refused, as is a gzip bomb.
+MAX_ENTRIES = 2**24
+MAX_DECODED_BYTES = MAX_ENTRIES // 8
 
 
 class BitstringError(ValueError):
@@ -38,7 +41,9 @@ def decode(encoded: str, *, max_bytes: int = MAX_DECODED_BYTES) -> bytes:
     except zlib.error as exc:
         raise BitstringError(f"encodedList is not GZIP data: {exc}") from None
     if inflater.unconsumed_tail:
-        raise BitstringError(f"encodedList expands beyond {max_bytes} bytes")
+        raise BitstringError(
+            f"encodedList expands beyond {max_bytes} bytes ({max_bytes * 8} entries, the limit)"
+        )
     if not inflater.eof:
         raise BitstringError("encodedList is truncated GZIP data")
     return bits

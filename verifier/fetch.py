@@ -24,6 +24,8 @@ MAX_BYTES = 1024 * 1024
 TIMEOUT_S = 5.0
 MAX_REDIRECTS = 3
 CACHE_ENTRIES = 256
+#: Bodies kept for reuse, in bytes (256 at the size limit would be 256 MiB): the oldest go first.
+CACHE_BYTES = 16 * 1024 * 1024
 USER_AGENT = "vouch-verifier/0.1"
 
 
@@ -81,9 +83,12 @@ class HttpFetcher:
         allow_http: bool = False,
         allow_private: bool = False,
         clock: Any = None,
+        cache_bytes: int = CACHE_BYTES,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.cache_bytes = cache_bytes
+        self.cached_bytes = 0  # the bodies in the cache, added up
         self.allow_http = allow_http
         self.allow_private = allow_private
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
@@ -152,10 +157,14 @@ class HttpFetcher:
         if age is None:
             return
         with self._lock:
+            old = self._cache.pop(url, None)
+            self.cached_bytes -= len(old.body) if old is not None else 0
+            if len(body) > self.cache_bytes:
+                return
             self._cache[url] = _Entry(body, etag, now + dt.timedelta(seconds=age))
-            self._cache.move_to_end(url)
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
+            self.cached_bytes += len(body)
+            while len(self._cache) > CACHE_ENTRIES or self.cached_bytes > self.cache_bytes:
+                self.cached_bytes -= len(self._cache.popitem(last=False)[1].body)
 
 
 class WsgiFetcher:

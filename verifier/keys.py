@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from verifier.fetch import Fetcher, FetchRefused
 from verifier.jwk_util import same_key
+from verifier.memo import ByteBudget
 
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 KID_SHAPE = re.compile(r"^[\x21-\x7e]{1,512}$")
@@ -114,7 +115,11 @@ def _did_document(body: bytes, url: str, did: str) -> dict[str, Any]:
     return document
 
 
-@lru_cache(maxsize=128)
+#: DID documents and JWKS sets worked out (each up to the fetch limit, 1 MiB), in bytes.
+DOCUMENTS = ByteBudget(8 * 1024 * 1024, max_entries=128)
+
+
+@DOCUMENTS.memoize(size=lambda args, _: 2 * len(args[0]))  # the body, and the key taken from it
 def _key_in_document(body: bytes, url: str, did: str, kid: str | None, alg: str) -> ResolvedKey:
     """The assertion key ``kid`` of a DID document; a pure function of the document's bytes,
     so it is worked out once per document version (a rejection raises and is not cached)."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from verifier import bitstring
 from verifier.fetch import Fetcher, FetchError, FetchRefused
 from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
 from verifier.keys import KeyRejected, key_for, resolve_key
+from verifier.memo import ByteBudget
 from verifier.result import CheckResult, CheckStatus
 from verifier.vc import instant, issuer_id, stamp
 
@@ -20,6 +20,12 @@ MAX_STATUS_LIST_BYTES = 1024 * 1024
 ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 _INDEX = int | str  # what statusListIndex may be (a union built once, not per isinstance call)
 LIST_TYPES = ("BitstringStatusListCredential", "StatusList2021Credential")
+#: What this process keeps of the status lists it has read (their text, parsed payload, checked
+#: signature and decoded bits), in bytes: 16 lists of the largest size accepted
+#: (``bitstring.MAX_ENTRIES``), or 2,048 of the smallest. Beyond it the oldest are read again.
+CACHE_BYTES = 32 * 1024 * 1024
+#: The status lists' memory, shared by the steps below (``CACHE.bytes`` is its current size).
+CACHE = ByteBudget(CACHE_BYTES)
 
 
 def _result(status: CheckStatus, detail: str) -> CheckResult:
@@ -133,7 +139,7 @@ def _check_entry(
     return _result(CheckStatus.PASS, f"{word} (status list read at {stamp(now)})")
 
 
-@lru_cache(maxsize=256)
+@CACHE.memoize(size=lambda args, _: len(args[0]) + len(args[1]))
 def _verified_once(token: str, jwk: str, alg: str) -> None:
     """Verify a status list's signature once per (list, published key, algorithm).
 
@@ -143,7 +149,7 @@ def _verified_once(token: str, jwk: str, alg: str) -> None:
     verify_signature(token, key_for(json.loads(jwk), alg), alg)
 
 
-@lru_cache(maxsize=256)
+@CACHE.memoize(size=lambda args, text: len(args[0]) + len(text))
 def _text(body: bytes) -> str:
     """A fetched status list as text, once per body: a fetcher answers with the same bytes
     object until the list changes, and a bytes object keeps its hash, so the lookup costs no
@@ -151,7 +157,7 @@ def _text(body: bytes) -> str:
     return body.decode("utf-8").strip()
 
 
-@lru_cache(maxsize=256)
+@CACHE.memoize(size=lambda args, _: 3 * len(args[0]))  # the token, and its payload parsed
 def _read_list(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A status-list token's header and payload, parsed once per token (treat as read-only)."""
     return read_compact(token, max_bytes=MAX_STATUS_LIST_BYTES)
@@ -168,7 +174,7 @@ class _ListFacts(NamedTuple):
     unreadable: str | None  # why the bits cannot be decoded, when they cannot
 
 
-@lru_cache(maxsize=256)
+@CACHE.memoize(size=lambda args, facts: len(args[0]) + len(facts.bits or b""))
 def _list_facts(token: str) -> _ListFacts:
     """A status list's facts, worked out once per list, and only once its signature holds
     (anything this raises, it raises at the same point of the check as before)."""
