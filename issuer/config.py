@@ -12,6 +12,16 @@ from urllib.parse import urlsplit
 from issuer.errors import ConfigurationError
 from verifier.trust import TrustList, TrustListError
 
+
+def _days(value: str | None, default: int) -> int:
+    """A whole number of days from the environment; anything else is a configuration error."""
+    if value is None or not value.strip():
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigurationError(f"VOUCH_TOKEN_MAX_DAYS: a whole number of days, not {value!r}")
+    return int(value)
+
+
 #: Settings that are rate limits, each from ``VOUCH_`` + its name in capitals.
 RATE_LIMIT_SETTINGS = (
     "ratelimit_storage_url",
@@ -130,7 +140,7 @@ class Settings:
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
             metrics_token=environ.get("VOUCH_METRICS_TOKEN") or None,
-            token_max_days=int(environ.get("VOUCH_TOKEN_MAX_DAYS", cls.token_max_days)),
+            token_max_days=_days(environ.get("VOUCH_TOKEN_MAX_DAYS"), cls.token_max_days),
             **{
                 name: environ.get(f"VOUCH_{name.upper()}", getattr(cls, name))
                 for name in RATE_LIMIT_SETTINGS

@@ -176,3 +176,7 @@ def test_limits_are_shared_through_redis(make_issuer):
     _refused(first.test_client().post("/api/v1/verify", json={"credential": "x"}), page=False)
     assert store.keys("*")
     store.flushdb()
+    store.close()
+    for app in (first, second):  # the limiters' Redis connections, closed (no ResourceWarning)
+        for limiter in app.extensions["limiter"]:
+            limiter.storage.storage.connection_pool.disconnect()
