@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 #: ``\u0000`` in JSON text (an escaped backslash before it, ``\\u0000``, is not one).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+#: Bodies that are files, not text: any bytes are theirs to hold.
+_BINARY = ("application/pdf", "application/octet-stream", "image/")
 NUL_MESSAGE = "NUL characters (U+0000) are not accepted"
 
 
@@ -27,7 +29,8 @@ def _refuse_nul() -> None:
 
     PostgreSQL refuses NUL in text (psycopg's DataError, a 500 whose traceback held the
     statement's parameters); no field of Vouch has a use for one. Checked here, once, before
-    any other hook reads the request. Uploaded files are not fields and may hold any bytes.
+    any other hook reads the request. Uploaded files (multipart parts, or a body sent as a PDF,
+    an image or octet-stream) are not text and may hold any bytes.
     """
     if "\x00" in request.path:
         abort(400, f"{NUL_MESSAGE} in the path")
@@ -39,7 +42,8 @@ def _refuse_nul() -> None:
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 abort(400, f"{NUL_MESSAGE} in the {where}")
-    if request.mimetype not in _FORMS and request.content_length != 0:
+    binary = request.mimetype.startswith(_BINARY)
+    if request.mimetype not in _FORMS and not binary and request.content_length != 0:
         body = request.get_data(cache=True)
         if b"\x00" in body or _JSON_NUL.search(body):
             abort(400, f"{NUL_MESSAGE} in the request body")

@@ -246,3 +246,11 @@ def test_no_served_template_has_inline_script_or_style_attributes(template):
     for block in STYLE_BLOCK.findall(text):
         assert "{{" not in block, "a stylesheet must be fixed text"
         assert "{%" not in block, "a stylesheet must be fixed text"
+
+
+@pytest.mark.parametrize("mimetype", ["application/pdf", "image/png", "application/octet-stream"])
+def test_a_binary_body_may_hold_nul_bytes(world, mimetype):
+    response = world.client().post(
+        "/api/v1/verify", data=b"%PDF-1.7\x00\x00\x01", headers={"Content-Type": mimetype}
+    )
+    assert "NUL" not in response.get_data(as_text=True)
