@@ -491,23 +491,21 @@ def users_list(as_json: bool) -> None:
         service = ready_issuer()
         with service.db.read() as db:
             users = [
-                {
-                    "id": u.id,
-                    "email": u.email,
-                    "name": u.name,
-                    "roles": list(u.roles),
-                    "reviewer_role": u.reviewer_role,
-                    "email_verified": u.email_verified_at is not None,
-                }
+                (u.id, u.email, u.name, list(u.roles), u.reviewer_role, u.email_verified_at)
                 for u in db.scalars(select(User).order_by(User.id))
             ]
     if as_json:
-        emit_json(users)
+        keys = ("id", "email", "name", "roles", "reviewer_role")
+        emit_json(
+            [
+                dict(zip(keys, row[:5], strict=True)) | {"email_verified": row[5] is not None}
+                for row in users
+            ]
+        )
         return
-    for u in users:
-        roles = _roles_text(u["roles"], u["reviewer_role"])
-        confirmed = "" if u["email_verified"] else "  (address not confirmed)"
-        click.echo(f"{u['id']:>4}  {u['email']:<32} {roles}  {u['name']}{confirmed}")
+    for i, e, n, r, rr, verified in users:
+        confirmed = "" if verified else "  (address not confirmed)"
+        click.echo(f"{i:>4}  {e:<32} {_roles_text(r, rr)}  {n}{confirmed}")
 
 
 @users_group.command("token")

@@ -13,7 +13,14 @@ from flask import Blueprint, abort, jsonify, request
 
 from criteria import EvidenceError, EvidenceProblem
 from criteria.validation import MAX_BUNDLE_BYTES, decode
-from issuer.accounts import Account, create_token, parse_scopes, revoke_token, token_scopes
+from issuer.accounts import (
+    ROLES,
+    Account,
+    create_token,
+    parse_scopes,
+    revoke_token,
+    token_scopes,
+)
 from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
 from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError
 from issuer.identity import EmailUnverifiedError, learner_confirmed
@@ -129,6 +136,8 @@ def list_submissions() -> Any:
     (default: the most powerful it holds): own submissions, the review queue, all."""
     me = current()
     view = request.args.get("as") or next(r for r in ("admin", "reviewer", "learner") if me.has(r))
+    if view not in ROLES:
+        raise InvalidRequestError(f"as must be one of {', '.join(ROLES)}", "$.as")
     if not me.has(view):
         raise ForbiddenError(f"this account has no {view!r} role")
     if view == "learner":

@@ -663,7 +663,7 @@ def _paths() -> dict[str, Any]:
                             }
                         },
                     },
-                    **_errors(401, 403),
+                    **_errors(401, 403, 422),
                 },
             },
             "post": {

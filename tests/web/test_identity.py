@@ -240,6 +240,20 @@ def test_a_reset_link_sets_a_new_password_once(world, smtp):
     login(world.client(), world.ada.email, "ada's brand new password")
 
 
+def test_a_new_password_ends_the_sessions_made_with_the_old_one(world, smtp):
+    """Whoever was signed in with the old password (the reason for a reset, often) is out."""
+    before = signed_in(world, "ada")
+    assert before.get("/account").status_code == 200
+    post_form(world.client(), "/password/forgot", {"email": world.ada.email})
+    link = path_of(smtp.only().link("/password/reset/"))
+    client = world.client()
+    reset = post_form(client, link, {"password": "ada's brand new password"}, token_from=link)
+    assert reset.status_code == 302
+    after = before.get("/account")
+    assert after.status_code == 302
+    assert urlsplit(after.headers["Location"]).path == "/login"
+
+
 def test_a_reset_link_expires_after_2_hours(world, smtp, monkeypatch):
     client = world.client()
     post_form(client, "/password/forgot", {"email": world.ada.email})
@@ -411,6 +425,8 @@ def test_a_mentor_who_also_learns_cannot_sign_off_their_own_submission(world, sm
     assert submission not in [s["id"] for s in queue_json["submissions"]]
     mine = api(client, "GET", "/api/v1/submissions?as=learner", mia_token).get_json()
     assert [s["id"] for s in mine["submissions"]] == [submission]
+    assert api(client, "GET", "/api/v1/submissions?as=admin", mia_token).status_code == 403
+    assert api(client, "GET", "/api/v1/submissions?as=boss", mia_token).status_code == 422
 
     # Another mentor may; the credential is issued to Mia's confirmed address.
     other = api(client, "POST", f"/api/v1/submissions/{submission}/reviews", world.mentor.token,
