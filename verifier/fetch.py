@@ -9,19 +9,24 @@ WSGI app's own URLs in-process (the verifier inside the issuer's app) and passes
 from __future__ import annotations
 
 import datetime as dt
+import http.client
+import io
 import ipaddress
 import re
 import socket
+import ssl
 import threading
-import urllib.error
-import urllib.request
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 MAX_BYTES = 1024 * 1024
+#: One deadline for a whole fetch: connecting, TLS, headers and body, redirects included.
 TIMEOUT_S = 5.0
+#: Fetches running at once in one fetcher; one more fails at once ("unknown"), never queues.
+MAX_CONCURRENT = 8
 MAX_REDIRECTS = 3
 CACHE_ENTRIES = 256
 #: Bodies kept for reuse, in bytes (256 at the size limit would be 256 MiB): the oldest go first.
@@ -50,6 +55,14 @@ class _Entry:
     expires: dt.datetime
 
 
+def _port(url: str) -> int:
+    parts = urlsplit(url)
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # out of range or not a number
+        raise FetchRefused(f"malformed port in {url!r}") from None
+
+
 def _max_age(cache_control: str | None) -> int | None:
     """Seconds the response may be reused, or None when it must not be stored."""
     if not cache_control:
@@ -63,18 +76,98 @@ def _max_age(cache_control: str | None) -> int | None:
     return min(int(match.group(1)), 86_400) if match else 0
 
 
-class _Policy(urllib.request.HTTPRedirectHandler):
-    def __init__(self, fetcher: HttpFetcher) -> None:
-        self.fetcher = fetcher
+class _Deadline:
+    """One deadline for a whole fetch: every blocking step gets only the time that is left."""
 
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
-        self.fetcher.check_url(newurl)  # a redirect must pass the same policy
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete answer within {self.seconds:g} s")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's incoming bytes, each read given only the time left: a host that drips a byte
+    at a time still runs out of time (a timeout per read never would)."""
+
+    def __init__(self, owner: _DeadlineSocket) -> None:
+        self.owner = owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self.owner.sock.settimeout(self.owner.deadline.left())
+        return self.owner.sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self.owner.release()
+
+
+class _DeadlineSocket:
+    """What ``http.client`` needs of a socket, every operation within the deadline. As with a
+    socket's own ``makefile``, the socket stays open until its reader is closed too (the
+    connection closes its end as soon as the response has it)."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.users = 1  # this object, and each reader made
+        self.closed = False
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.settimeout(self.deadline.left())
+        self.sock.sendall(data)
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
+        self.users += 1
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.sock.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.release()
+
+
+class _DeadlineConnection(http.client.HTTPSConnection):
+    """An HTTP(S) connection whose every step (connecting, TLS, sending, reading) gets only the
+    time left before the fetch's deadline."""
+
+    def __init__(
+        self, host: str, port: int, deadline: _Deadline, context: ssl.SSLContext | None
+    ) -> None:
+        super().__init__(host, port, context=context)
+        self.deadline = deadline
+        self.tls = context is not None
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.deadline.left())
+        if self.tls:
+            sock.settimeout(self.deadline.left())
+            context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
+            sock = context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = _DeadlineSocket(sock, self.deadline)  # type: ignore[assignment]
+
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 class HttpFetcher:
+    """The network edge. ``timeout`` is one deadline for a whole fetch (connecting, TLS, the
+    headers and body, every redirect); at most ``max_concurrent`` fetches run at once in this
+    fetcher (one per process in both apps), and one more fails at once instead of waiting."""
+
     def __init__(
         self,
         *,
@@ -84,6 +177,8 @@ class HttpFetcher:
         allow_private: bool = False,
         clock: Any = None,
         cache_bytes: int = CACHE_BYTES,
+        max_concurrent: int = MAX_CONCURRENT,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -92,11 +187,17 @@ class HttpFetcher:
         self.allow_http = allow_http
         self.allow_private = allow_private
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.max_concurrent = max_concurrent
+        self._ssl_context = ssl_context  # the system's trust store unless given (made once)
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
-        handler = _Policy(self)
-        handler.max_redirections = MAX_REDIRECTS  # type: ignore[attr-defined]
-        self._opener = urllib.request.build_opener(handler)
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     def check_url(self, url: str) -> None:
         parts = urlsplit(url)
@@ -104,10 +205,11 @@ class HttpFetcher:
             raise FetchRefused(f"refusing {parts.scheme or 'schemeless'} URL {url!r}: HTTPS only")
         if not parts.hostname:
             raise FetchRefused(f"no host in {url!r}")
+        port = _port(url)
         if self.allow_private:
             return
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from None
         for info in infos:
@@ -122,33 +224,70 @@ class HttpFetcher:
             if entry is not None and entry.expires > now:
                 self._cache.move_to_end(url)
                 return entry.body
-        self.check_url(url)
-        # check_url() has allowed only http(s) here
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})  # noqa: S310
-        if entry is not None and entry.etag:
-            request.add_header("If-None-Match", entry.etag)
+        if not self._slots.acquire(blocking=False):
+            raise FetchError(f"too many fetches in progress (at most {self.max_concurrent})")
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read(self.max_bytes + 1)
-                headers = response.headers
-        except urllib.error.HTTPError as exc:
-            if exc.code == 304 and entry is not None:
-                self._store(url, entry.body, entry.etag, exc.headers.get("Cache-Control"), now)
+            return self._fetch(url, entry, now)
+        finally:
+            self._slots.release()
+
+    def _fetch(self, url: str, entry: _Entry | None, now: dt.datetime) -> bytes:
+        deadline = _Deadline(self.timeout)
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            etag = entry.etag if entry is not None and target == url else None
+            try:
+                status, headers, body = self._exchange(target, etag, deadline)
+            except FetchError:
+                raise
+            except TimeoutError:  # every socket's timeout is the time left: the deadline
+                raise FetchError(
+                    f"cannot fetch {url}: no complete answer within {self.timeout:g} s"
+                ) from None
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                # ssl.SSLError (a certificate refused) is an OSError
+                raise FetchError(f"cannot fetch {url}: {exc or type(exc).__name__}") from None
+            if status in REDIRECT_STATUSES and headers.get("Location"):
+                target = urljoin(target, headers["Location"])
+                continue
+            if status == 304 and entry is not None:
+                self._store(url, entry.body, entry.etag, headers.get("Cache-Control"), now)
                 return entry.body
-            raise FetchError(f"{url} answered HTTP {exc.code}") from None
-        except FetchError:
-            raise
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise FetchError(f"cannot fetch {url}: {reason}") from None
+            if status != 200:
+                raise FetchError(f"{url} answered HTTP {status}")
+            if headers.get("Content-Encoding", "identity") not in ("identity", ""):
+                raise FetchRefused(
+                    f"{url} sent a {headers['Content-Encoding']} body, which is not accepted"
+                )
+            self._store(url, body, headers.get("ETag"), headers.get("Cache-Control"), now)
+            return body
+        raise FetchRefused(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+    def _exchange(
+        self, url: str, etag: str | None, deadline: _Deadline
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request: its status, headers and (size-limited) body."""
+        self.check_url(url)  # every hop passes the same policy
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", _port(url)
+        context = self.ssl_context if parts.scheme == "https" else None
+        connection = _DeadlineConnection(host, port, deadline, context)
+        headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"}
+        if etag:
+            headers["If-None-Match"] = etag
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            try:
+                body = response.read(self.max_bytes + 1) if response.status == 200 else b""
+            finally:
+                response.close()
+        finally:
+            connection.close()
         if len(body) > self.max_bytes:
             raise FetchRefused(f"{url} is larger than {self.max_bytes} bytes")
-        if headers.get("Content-Encoding", "identity") not in ("identity", ""):
-            raise FetchRefused(
-                f"{url} sent a {headers['Content-Encoding']} body, which is not accepted"
-            )
-        self._store(url, body, headers.get("ETag"), headers.get("Cache-Control"), now)
-        return body
+        return response.status, response.headers, body
 
     def _store(
         self, url: str, body: bytes, etag: str | None, cache_control: str | None, now: dt.datetime
