@@ -18,6 +18,7 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -74,6 +75,15 @@ def _max_age(cache_control: str | None) -> int | None:
         return 0
     match = re.search(r"max-age=(\d+)", directives)
     return min(int(match.group(1)), 86_400) if match else 0
+
+
+Resolve = Callable[[str, int], list[str]]
+
+
+def system_resolve(host: str, port: int) -> list[str]:
+    """The host's addresses, as the system resolver gives them."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return [str(info[4][0]) for info in infos]
 
 
 class _Deadline:
@@ -140,19 +150,37 @@ class _DeadlineSocket:
             self.release()
 
 
-class _DeadlineConnection(http.client.HTTPSConnection):
-    """An HTTP(S) connection whose every step (connecting, TLS, sending, reading) gets only the
-    time left before the fetch's deadline."""
+class _PinnedConnection(http.client.HTTPSConnection):
+    """An HTTP(S) connection to vetted addresses only: the request's Host header, the TLS
+    server name (SNI) and the certificate's hostname check all stay the URL's host, but the
+    socket connects to an address that was checked, never to what a second lookup might
+    answer (DNS rebinding)."""
 
     def __init__(
-        self, host: str, port: int, deadline: _Deadline, context: ssl.SSLContext | None
+        self,
+        host: str,
+        port: int,
+        addresses: list[str],
+        deadline: _Deadline,
+        context: ssl.SSLContext | None,
     ) -> None:
         super().__init__(host, port, context=context)
+        self.addresses = addresses
         self.deadline = deadline
         self.tls = context is not None
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.deadline.left())
+        sock, error = None, None
+        for address in self.addresses:  # in the resolver's order, as create_connection does
+            try:
+                sock = socket.create_connection((address, self.port), self.deadline.left())
+                break
+            except TimeoutError:
+                raise
+            except OSError as exc:
+                error = exc
+        if sock is None:
+            raise error or OSError(f"cannot connect to {self.host}")
         if self.tls:
             sock.settimeout(self.deadline.left())
             context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
@@ -166,7 +194,9 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 class HttpFetcher:
     """The network edge. ``timeout`` is one deadline for a whole fetch (connecting, TLS, the
     headers and body, every redirect); at most ``max_concurrent`` fetches run at once in this
-    fetcher (one per process in both apps), and one more fails at once instead of waiting."""
+    fetcher (one per process in both apps), and one more fails at once instead of waiting.
+    ``resolve`` looks hosts up (the system resolver by default): every address is checked, and
+    the connection goes to a checked address."""
 
     def __init__(
         self,
@@ -178,6 +208,7 @@ class HttpFetcher:
         clock: Any = None,
         cache_bytes: int = CACHE_BYTES,
         max_concurrent: int = MAX_CONCURRENT,
+        resolve: Resolve = system_resolve,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
@@ -188,6 +219,7 @@ class HttpFetcher:
         self.allow_private = allow_private
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.max_concurrent = max_concurrent
+        self.resolve = resolve
         self._ssl_context = ssl_context  # the system's trust store unless given (made once)
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -199,7 +231,9 @@ class HttpFetcher:
             self._ssl_context = ssl.create_default_context()
         return self._ssl_context
 
-    def check_url(self, url: str) -> None:
+    def check_url(self, url: str) -> list[str] | None:
+        """Refuse what policy forbids; the checked addresses the host may be reached at (None
+        when private addresses are allowed: then it is reached wherever it resolves to)."""
         parts = urlsplit(url)
         if parts.scheme != "https" and not (self.allow_http and parts.scheme == "http"):
             raise FetchRefused(f"refusing {parts.scheme or 'schemeless'} URL {url!r}: HTTPS only")
@@ -207,15 +241,28 @@ class HttpFetcher:
             raise FetchRefused(f"no host in {url!r}")
         port = _port(url)
         if self.allow_private:
-            return
-        try:
-            infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc}") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if not address.is_global:
+            return None
+        addresses = self._addresses(parts.hostname, port)
+        for address in addresses:
+            if not self.address_allowed(address):
                 raise FetchRefused(f"refusing {parts.hostname}: resolves to non-public {address}")
+        return addresses
+
+    def address_allowed(self, address: str) -> bool:
+        """Whether ``address`` may be connected to: a global (public) one only."""
+        try:
+            return ipaddress.ip_address(address).is_global
+        except ValueError:  # not an address at all
+            return False
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        try:
+            addresses = self.resolve(host, port)
+        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+            raise FetchError(f"cannot resolve {host}: {exc}") from None
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}: no addresses")
+        return addresses
 
     def get(self, url: str) -> bytes:
         now = self.clock()
@@ -266,12 +313,14 @@ class HttpFetcher:
     def _exchange(
         self, url: str, etag: str | None, deadline: _Deadline
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        """One request: its status, headers and (size-limited) body."""
-        self.check_url(url)  # every hop passes the same policy
+        """One request to a checked address: its status, headers and (size-limited) body."""
+        addresses = self.check_url(url)  # every hop passes the same policy
         parts = urlsplit(url)
         host, port = parts.hostname or "", _port(url)
+        if addresses is None:
+            addresses = self._addresses(host, port)
         context = self.ssl_context if parts.scheme == "https" else None
-        connection = _DeadlineConnection(host, port, deadline, context)
+        connection = _PinnedConnection(host, port, addresses, deadline, context)
         headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"}
         if etag:
             headers["If-None-Match"] = etag

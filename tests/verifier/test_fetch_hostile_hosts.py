@@ -5,13 +5,21 @@ parameters; no test measures time."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
+import ssl
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from verifier.fetch import FetchError, HttpFetcher
 
@@ -136,3 +144,145 @@ def test_fetches_beyond_the_cap_fail_at_once_and_never_queue():
             thread.join(30)
         assert results == [b"ok", b"ok"]
         assert fetcher.get(f"{url}/after") == b"ok"  # the slots are free again
+
+
+# -- DNS rebinding ---------------------------------------------------------------------------
+
+
+class Rebinding:
+    """A resolver answering ``first`` the first time and ``then`` every later time."""
+
+    def __init__(self, first: str, then: str) -> None:
+        self.first, self.then, self.calls = first, then, 0
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls += 1
+        return [self.first if self.calls == 1 else self.then]
+
+
+class LoopbackIsPublic(HttpFetcher):
+    """127.0.0.1 stands for a public address; 127.0.0.2 for an internal one."""
+
+    def address_allowed(self, address: str) -> bool:
+        return address == "127.0.0.1"
+
+
+def answering(name: str) -> type[BaseHTTPRequestHandler]:
+    class Answer(Quiet):
+        hosts: ClassVar[list[str | None]] = []
+
+        def do_GET(self) -> None:
+            Answer.hosts.append(self.headers.get("Host"))
+            body = name.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Answer
+
+
+@pytest.fixture
+def public_and_internal() -> Iterator[tuple[Server, Server]]:
+    """Two servers on one port: 127.0.0.1 (public) and 127.0.0.2 (internal)."""
+    with Server(answering("public")) as public:
+        try:
+            internal = Server(answering("internal"), "127.0.0.2", public.port)
+        except OSError as exc:
+            pytest.skip(f"cannot listen on 127.0.0.2:{public.port}: {exc}")
+        with internal:
+            yield public, internal
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(public_and_internal):
+    public, internal = public_and_internal
+    resolver = Rebinding("127.0.0.1", then="127.0.0.2")
+    fetcher = LoopbackIsPublic(allow_http=True, resolve=resolver, timeout=5)
+    url = f"http://issuer.test:{public.port}/.well-known/did.json"
+    assert fetcher.get(url) == b"public"
+    assert resolver.calls == 1  # looked up once: checked, then connected to
+    assert public.httpd.RequestHandlerClass.hosts == [f"issuer.test:{public.port}"]
+    assert internal.httpd.RequestHandlerClass.hosts == []
+
+
+def test_an_address_that_fails_the_check_is_never_connected_to(public_and_internal):
+    public, internal = public_and_internal
+    fetcher = LoopbackIsPublic(allow_http=True, resolve=Rebinding("127.0.0.2", then="127.0.0.1"))
+    with pytest.raises(FetchError, match=r"non-public 127\.0\.0\.2"):
+        fetcher.get(f"http://issuer.test:{public.port}/x")
+    assert internal.httpd.RequestHandlerClass.hosts == []
+    assert public.httpd.RequestHandlerClass.hosts == []
+
+
+def certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for DNS name ``name`` and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_server(tmp_path) -> Iterator[tuple[Server, list[str | None], Path]]:
+    """An HTTPS server on 127.0.0.1 whose certificate names issuer.test; the server names
+    the client asked for (SNI)."""
+    cert_path, key_path = certificate(tmp_path, "issuer.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    asked: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: asked.append(name)
+    with Server(answering("over tls")) as server:
+        server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+        yield server, asked, cert_path
+
+
+def LOOPBACK(host: str, port: int) -> list[str]:
+    return ["127.0.0.1"]
+
+
+def trusting(cert_path: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(cert_path))
+
+
+def test_tls_to_the_checked_address_keeps_the_urls_name_for_sni_and_the_certificate(tls_server):
+    server, asked, cert_path = tls_server
+    fetcher = HttpFetcher(
+        allow_private=True,
+        resolve=lambda host, port: ["127.0.0.1"],
+        ssl_context=trusting(cert_path),
+    )
+    assert fetcher.get(f"https://issuer.test:{server.port}/x") == b"over tls"
+    assert asked == ["issuer.test"]
+    assert server.httpd.RequestHandlerClass.hosts == [f"issuer.test:{server.port}"]
+
+
+def test_a_certificate_for_another_name_is_refused(tls_server, tmp_path):
+    server, _, cert_path = tls_server
+    fetcher = HttpFetcher(
+        allow_private=True,
+        resolve=lambda host, port: ["127.0.0.1"],
+        ssl_context=trusting(cert_path),
+    )
+    with pytest.raises(FetchError, match="certificate"):
+        fetcher.get(f"https://elsewhere.test:{server.port}/x")
