@@ -105,6 +105,8 @@ def _parsed(body: bytes, url: str) -> Any:
         return json.loads(body)
     except ValueError:
         raise KeyRejected(f"{url} is not JSON") from None
+    except RecursionError:  # a hostile document nested thousands deep
+        raise KeyRejected(f"{url} is JSON nested too deeply") from None
 
 
 def _did_document(body: bytes, url: str, did: str) -> dict[str, Any]:

@@ -144,7 +144,7 @@ class Verifier:
         try:
             document = json.loads(body)
             token = document["jwt"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise Unreadable(f"{api} did not answer with a credential") from None
         run.add("verify link", CheckStatus.PASS, f"fetched the credential from {origin(api)}")
         return Artefact(f"verify URL → {artefact.kind}", token=str(token))
