@@ -359,6 +359,20 @@ def admin_log() -> Any:
     return jsonify(entries=[log_json(e) for e in issuer().log()])
 
 
+@bp.post("/admin/keys/<key_id>/withdraw")
+@requires("admin")
+def admin_withdraw_key(key_id: str) -> Any:
+    """Withdraw a compromised signing key (``vouch keys withdraw``): unpublished, its private
+    key destroyed, its status lists re-signed. Re-issuing what it signed takes a while:
+    ``vouch keys reissue KID``."""
+    me = current()
+    body = _json_body()
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidRequestError("a withdrawal needs a reason", "$.reason")
+    return jsonify(issuer().withdraw_key(key_id, reason.strip(), actor=me.reviewer_id))
+
+
 @bp.post("/admin/keys/rotate")
 @requires("admin")
 @scoped("admin")

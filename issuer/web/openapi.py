@@ -860,6 +860,56 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/admin/keys/{id}/withdraw": {
+            "post": {
+                "summary": "Withdraw a compromised signing key (admin)",
+                "description": "Unlike rotation, which retires a healthy key: a new current key "
+                "first if it signs now; it leaves the JWKS and DID document, so everything it "
+                "signed fails verification; its private key is destroyed; the status lists it "
+                "signed are re-signed. Safe to repeat. Re-issue what it signed with `vouch keys "
+                "reissue`.",
+                "security": BEARER,
+                "parameters": ID,
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["reason"],
+                        "properties": {"reason": {"type": "string", "minLength": 1}},
+                    }
+                ),
+                "responses": {
+                    "200": {
+                        "description": "Withdrawn",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": [
+                                        "key",
+                                        "reason",
+                                        "current",
+                                        "rotated",
+                                        "status_lists_resigned",
+                                        "credentials",
+                                        "live",
+                                    ],
+                                    "properties": {
+                                        "key": {"type": "string"},
+                                        "reason": {"type": "string"},
+                                        "current": {"type": "string"},
+                                        "rotated": {"type": "boolean"},
+                                        "status_lists_resigned": {"type": "integer"},
+                                        "credentials": {"type": "integer"},
+                                        "live": {"type": "integer"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **_errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
         "/api/v1/admin/keys/rotate": {
             "post": {
                 "summary": "Rotate the signing key (admin)",

@@ -148,6 +148,13 @@ MATRIX = [
     Case("GET", "/api/v1/admin/log", "/api/v1/admin/log", ADMIN_API),
     Case(
         "POST",
+        "/api/v1/admin/keys/<key_id>/withdraw",
+        "/api/v1/admin/keys/no-such-key/withdraw",  # the world's key stays (other rows use it)
+        (401, 403, 403, 403, 404),
+        lambda w: {"reason": "access matrix"},
+    ),
+    Case(
+        "POST",
         "/api/v1/admin/keys/rotate",
         "/api/v1/admin/keys/rotate",
         ADMIN_API,

@@ -71,3 +71,20 @@ def test_the_admin_page_shows_each_key_state(world):
     page = signed_in(world, "admin").get("/admin").get_data(as_text=True)
     assert f"{withdrawn} (ES256) WITHDRAWN" in page
     assert f"{world.issuer.keys.current().key_id} (ES256) current" in page
+
+
+def test_an_admin_withdraws_a_compromised_key_over_the_api(world, spec):
+    withdraw = "/api/v1/admin/keys/{id}/withdraw"
+    kid = world.issuer.keys.current().key_id
+    call(world, spec, "POST", withdraw, world.mentor.token, 403, json={"reason": "x"}, id=kid)
+    call(world, spec, "POST", withdraw, world.admin.token, 422, json={"reason": ""}, id=kid)
+    call(world, spec, "POST", withdraw, world.admin.token, 404, json={"reason": "x"}, id="nope")
+    done = call(world, spec, "POST", withdraw, world.admin.token, 200,
+                json={"reason": "laptop stolen"}, id=kid)  # fmt: skip
+    assert (done["key"], done["rotated"], done["live"]) == (kid, True, 1)
+    assert done["current"] == world.issuer.keys.current().key_id != kid
+    published = world.client().get("/.well-known/jwks.json").get_json()["keys"]
+    assert [k["kid"].rsplit("#", 1)[1] for k in published] == [done["current"]]
+    verified = call(world, spec, "POST", "/api/v1/verify", None, 200,
+                    json={"credential": world.issuer.credential(world.credential).jwt})  # fmt: skip
+    assert verified["verified"] is False
