@@ -601,8 +601,6 @@ def issue_bulk_command(jsonl: str, as_json: bool, jobs: int | None) -> None:
                             problems.append(f"line {number}: {outcome.problems[0]}")
                         elif outcome.withheld:
                             counts["withheld"] += 1
-                        elif outcome.withheld:
-                            counts["withheld"] += 1
                         elif outcome.credential is None:
                             counts["not met"] += 1
                         else:
