@@ -258,19 +258,19 @@ class Issuer:
                 elif record.rules_digest != m.digest or record.title != m.title:
                     record.rules_digest, record.title, record.updated_at = m.digest, m.title, now
             for key in self.keys.ring():
-                record = session.get(IssuerKey, key.key_id)
+                key_record = session.get(IssuerKey, key.key_id)
                 retired = dt.datetime.fromisoformat(key.retired) if key.retired else None
                 withdrawn = dt.datetime.fromisoformat(key.withdrawn) if key.withdrawn else None
-                if record is None:
-                    record = IssuerKey(
+                if key_record is None:
+                    key_record = IssuerKey(
                         key_id=key.key_id,
                         alg=key.alg,
                         public_jwk=key.public_jwk,
                         created_at=dt.datetime.fromisoformat(key.created),
                     )
-                    session.add(record)
-                record.retired_at, record.withdrawn_at = retired, withdrawn
-                record.state = key.state
+                    session.add(key_record)
+                key_record.retired_at, key_record.withdrawn_at = retired, withdrawn
+                key_record.state = key.state
 
     # -- signing --------------------------------------------------------------------------
 
@@ -497,7 +497,7 @@ class Issuer:
                     reason = withheld_reason(withheld)
                     planned.withheld[len(planned.pending)] = reason
                     submission["status"] = AWAITING_ADMIN
-                    submission["verdict"] = submission["verdict"] | {"withheld": reason}
+                    submission["verdict"] = verdict.to_dict() | {"withheld": reason}
                 planned.pending.append((submission, verdict, learner.external_id))
                 planned.slots.append(("new", len(planned.pending) - 1))
                 if verdict.met and withheld is None:  # later bundles in this batch hold it
@@ -838,7 +838,7 @@ class Issuer:
 
     def _revoked_pairs(
         self, session: Session, learner_ids: Sequence[int | None], milestone: str | None = None
-    ) -> dict[tuple[int, str], str]:
+    ) -> dict[tuple[int | None, str], str]:
         """(learner, milestone) → the id of a revoked credential, for the learners given (and
         the milestone, if given); read through the index of revoked credentials only."""
         query = select(Credential.learner_id, Credential.milestone_id, Credential.id).where(
