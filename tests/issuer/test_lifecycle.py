@@ -355,3 +355,16 @@ def test_vouch_keys_withdraw_credentials_reissue_cli(tmp_path):
     assert "already issued: urn:uuid:" in again.output
     assert first not in again.output
     assert vouch("keys", "reissue", new["kid"]).exit_code == 1  # not withdrawn
+
+
+def test_vouch_keys_withdraw_with_reissue_does_both(tmp_path):
+    import json
+
+    vouch = initialised_vouch(tmp_path, "cli-passphrase-withdraw-reissue")
+    assert vouch("issue", str(EXAMPLES / "foundation-mastery.json")).exit_code == 0
+    [key] = json.loads(vouch("keys", "list", "--json").output)
+    done = vouch("keys", "withdraw", key["kid"], "--reason", "leaked", "--reissue")
+    assert done.exit_code == 0, done.output
+    assert "re-issued: 1, already done: 0" in done.output
+    old, new = json.loads(vouch("keys", "list", "--json").output)
+    assert (old["state"], old["live"], new["live"]) == ("withdrawn", 0, 1)
