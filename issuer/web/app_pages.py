@@ -303,7 +303,13 @@ def review(submission_id: int) -> Any:
             except IssuerError as exc:
                 errors[(getattr(exc, "path", None) or "$.kind").removeprefix("$.")] = str(exc)
             else:
-                state = "issued" if outcome.credential is not None else outcome.verdict.status.value
+                state = (
+                    "issued"
+                    if outcome.credential is not None
+                    else "met, awaiting an admin (an earlier credential was revoked)"
+                    if outcome.withheld
+                    else outcome.verdict.status.value
+                )
                 flash(f"Sign-off recorded; the submission is now {state}.")
                 return redirect(url_for("app_pages.review_queue"))
     return render_template(
@@ -330,7 +336,9 @@ def admin() -> Any:
                 outcome = service.issue(
                     request.form.get("bundle", "").encode(), actor=me.reviewer_id
                 )
-                if outcome.credential is None:
+                if outcome.withheld:
+                    flash(f"Not issued: {outcome.withheld}.")
+                elif outcome.credential is None:
                     flash("Not met: " + "; ".join(r.reason for r in outcome.verdict.unmet()))
                 else:
                     flash(f"Issued {outcome.credential.id}.")

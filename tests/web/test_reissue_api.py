@@ -88,3 +88,29 @@ def test_an_admin_withdraws_a_compromised_key_over_the_api(world, spec):
     verified = call(world, spec, "POST", "/api/v1/verify", None, 200,
                     json={"credential": world.issuer.credential(world.credential).jwt})  # fmt: skip
     assert verified["verified"] is False
+
+
+def test_the_pages_say_when_a_met_submission_waits_for_an_admin(world):
+    import json
+
+    from tests.web.conftest import post_form, signed_in
+
+    world.issuer.revoke(world.credential, "issued in error", actor="test")
+    admin = signed_in(world, "admin")
+    bundle = json.dumps(full_bundle(FOUNDATION, world.grace.identity))
+    response = post_form(admin, "/admin", {"action": "issue", "bundle": bundle},
+                         token_from="/admin")  # fmt: skip
+    assert response.status_code == 302
+    page = admin.get("/admin").get_data(as_text=True)
+    assert "Not issued: the rules are met, but an earlier credential" in page
+    assert "Not met" not in page
+    # Grace's own page for that submission says why
+    grace = signed_in(world, "grace")
+    [latest] = [
+        s
+        for s in world.issuer.submissions(world.grace.learner_id)
+        if s.id != world.grace_submission
+    ]
+    shown = grace.get(f"/submissions/{latest.id}").get_data(as_text=True)
+    assert "Met, awaiting an admin" in shown
+    assert "only an admin issues it again" in shown
