@@ -40,7 +40,8 @@ def _refuse_nul() -> None:
                 continue
             values = request.form
         for key, value in values.items(multi=True):
-            if "\x00" in key or "\x00" in value:
+            # a multipart field named with a bare CR is parsed with no name (None)
+            if "\x00" in (key or "") or "\x00" in (value or ""):
                 abort(400, f"{NUL_MESSAGE} in the {where}")
     binary = request.mimetype.startswith(_BINARY)
     if request.mimetype not in _FORMS and not binary and request.content_length != 0:

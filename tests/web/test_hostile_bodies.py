@@ -107,3 +107,18 @@ def test_rotation_is_not_done_by_a_refused_body(world):
     )  # fmt: skip
     assert response.status_code == 422
     assert world.issuer.keys.current().key_id == before
+
+def test_a_multipart_field_named_with_a_bare_cr_is_not_a_server_error(world):
+    """Werkzeug reads such a field with no name (None), which the NUL check took for text;
+    found by schemathesis once the verify API's rate limit no longer hid it."""
+    boundary = "vouchboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="\r"\r\n\r\nnull\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    response = world.client().post(
+        "/api/v1/verify", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_request"
+
