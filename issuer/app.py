@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from issuer import build
 from issuer.config import Settings
@@ -34,9 +34,20 @@ from verifier import web as verifier_web
 
 
 class DatabaseId(IntegerConverter):
-    """A row id in a URL: at most 18 digits, so it always fits a 64-bit column (else 404)."""
+    """A row id in a URL: at most 10 digits and at most ``MAX_ROW_ID`` (else 404), the largest
+    integer primary key on both databases: PostgreSQL's integer is 32-bit, and a larger id in
+    a query was a DataError (a 500) there."""
 
-    regex = r"\d{1,18}"
+    regex = r"\d{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number: int = super().to_python(value)
+        if number > MAX_ROW_ID:
+            raise ValidationError()
+        return number
+
+
+MAX_ROW_ID = 2**31 - 1
 
 
 #: Largest request body accepted anywhere (bundles are far smaller).
