@@ -108,6 +108,7 @@ def test_rotation_is_not_done_by_a_refused_body(world):
     assert response.status_code == 422
     assert world.issuer.keys.current().key_id == before
 
+
 def test_a_multipart_field_named_with_a_bare_cr_is_not_a_server_error(world):
     """Werkzeug reads such a field with no name (None), which the NUL check took for text;
     found by schemathesis once the verify API's rate limit no longer hid it."""
@@ -133,4 +134,3 @@ def test_a_row_id_beyond_any_row_is_not_found(world, spec, method, template, who
     schemathesis on PostgreSQL)."""
     body = call(world, spec, method, template, world.people[who].token, 404, id=row_id)
     assert body["error"]["code"] == "not_found"
-
