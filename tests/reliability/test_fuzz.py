@@ -1,4 +1,8 @@
-"""Hostile input: generated garbage at the public and learner endpoints never causes a 500."""
+"""Hostile input: generated garbage at the public and learner endpoints never causes a 500.
+
+On SQLite and PostgreSQL (when configured). Besides small garbage, the generated bodies include
+hostile ones: nesting far beyond any parser's stack, long strings and arrays, bodies up to and
+beyond the request limit (2 MiB)."""
 
 from __future__ import annotations
 
@@ -20,10 +24,11 @@ from issuer.verification import knowing
 from tests.criteria.bundles import meeting_bundle
 from verifier.jose import read_compact
 
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 FUZZ = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+#: Hostile bodies cost more each (up to 3 MiB to send and refuse): fewer of them.
+FUZZ_HOSTILE = settings(FUZZ, max_examples=40)
 M1 = load_catalogue()["foundation-mastery"]
 
 json_values = st.recursive(
@@ -33,6 +38,31 @@ json_values = st.recursive(
     ),
     max_leaves=30,
 )
+
+
+def nested(opener: bytes, depth: int) -> bytes:
+    """``opener`` ``depth`` times, then the value and closers that make it valid JSON."""
+    closer = bytes(reversed(opener.replace(b'"a":', b"").replace(b"[", b"]").replace(b"{", b"}")))
+    inner = b"1" if opener.endswith(b":") else b""
+    return opener * depth + inner + closer * depth
+
+
+#: Bodies no client sends: deep nesting of arrays, objects or both (up to 200,000 levels), long
+#: strings and arrays (up to 3 MiB, beyond the 2 MiB request limit), and each as a credential.
+hostile_values = st.one_of(
+    st.builds(nested, st.sampled_from([b"[", b'{"a":', b'[{"a":']), st.integers(1, 200_000)),
+    st.integers(0, 3 * 1024 * 1024).map(lambda n: b'"' + b"a" * n + b'"'),
+    st.integers(0, 1_500_000).map(lambda n: b"[" + b"0," * n + b"0]"),
+)
+hostile_bodies = hostile_values | hostile_values.map(lambda v: b'{"credential":' + v + b"}")
+
+
+@pytest.fixture
+def issuer(make_issuer):
+    """The suite's issuer (SQLite, and PostgreSQL when configured), the verify API's rate limit
+    out of the way: fuzzing is many requests from one address (tests/web/test_ratelimits.py
+    tests the limit)."""
+    return make_issuer(ratelimit_verify="1000000 per minute")
 
 
 @pytest.fixture
@@ -64,6 +94,24 @@ def no_server_error(response):
 def test_verify_raw_bodies(world, data):
     client, _, _ = world
     no_server_error(client.post("/api/v1/verify", data=data, content_type="application/json"))
+
+
+@FUZZ_HOSTILE
+@given(data=hostile_bodies)
+def test_verify_hostile_bodies(world, data):
+    client, _, _ = world
+    response = client.post("/api/v1/verify", data=data, content_type="application/json")
+    no_server_error(response)
+    assert response.status_code in (200, 400, 413, 422)
+
+
+@FUZZ_HOSTILE
+@given(data=hostile_bodies, path=st.sampled_from(["/api/v1/submissions", "/api/v1/tokens"]))
+def test_learner_endpoints_with_hostile_bodies(world, data, path):
+    client, headers, _ = world
+    response = client.post(path, data=data, headers=headers, content_type="application/json")
+    no_server_error(response)
+    assert response.status_code in (201, 400, 403, 413, 422, 429)
 
 
 @FUZZ
