@@ -78,12 +78,14 @@ def signup() -> Any:
 
 
 def _sign_in(user_id: int) -> None:
-    """A new server-side session (its key in the cookie, its hash in the database)."""
+    """A new server-side session (its key in the cookie, its hash in the database); the
+    session this browser had before ends (a copy of the old cookie opens nothing)."""
     service = issuer()
     with service.db.write() as db:
         user = db.get(User, user_id)
         if user is None:
             abort(401, "this account no longer exists")
+        end_session(db, session.get(SESSION_KEY))
         key = start_session(db, user, service.clock())
     end_session_cookie()  # a fresh cookie on sign-in (no fixation)
     session[SESSION_KEY] = key

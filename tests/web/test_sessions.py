@@ -192,3 +192,11 @@ def test_signing_out_everywhere_from_the_account_page(world):
     assert urlsplit(response.headers["Location"]).path == "/login"
     assert laptop.get("/account").status_code == 302
     assert phone.get("/account").status_code == 302
+
+
+def test_signing_in_again_ends_the_session_this_browser_had(world):
+    ada = signed_in(world, "ada")
+    before = _copy(ada, world.app)
+    login(ada, world.ada)
+    assert ada.get("/account").status_code == 200
+    assert before.get("/account").status_code == 302
