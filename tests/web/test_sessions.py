@@ -200,3 +200,19 @@ def test_signing_in_again_ends_the_session_this_browser_had(world):
     login(ada, world.ada)
     assert ada.get("/account").status_code == 200
     assert before.get("/account").status_code == 302
+
+
+def test_a_password_set_through_a_mailed_link_ends_every_session(world):
+    from issuer.web import identity
+
+    ada = signed_in(world, "ada")
+    with world.app.test_request_context(), world.issuer.db.read() as db:
+        user = db.get(User, world.ada.user_id)
+        path = urlsplit(identity.links().url("reset", user, world.issuer.clock())).path
+    client = world.client()
+    response = client.post(
+        path, data={"csrf_token": csrf_token(client, path), "password": "a brand new password"}
+    )
+    assert response.status_code == 302
+    assert ada.get("/account").status_code == 302
+    assert login(world.client(), world.ada.email, "a brand new password")
