@@ -185,7 +185,7 @@ class _PinnedConnection(http.client.HTTPSConnection):
             sock.settimeout(self.deadline.left())
             context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
             sock = context.wrap_socket(sock, server_hostname=self.host)
-        self.sock = _DeadlineSocket(sock, self.deadline)  # type: ignore[assignment]
+        self.sock = _DeadlineSocket(sock, self.deadline)
 
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
