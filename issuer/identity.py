@@ -41,6 +41,9 @@ from issuer.db.models import ApiToken, User
 from issuer.errors import ForbiddenError, InvalidRequestError
 from issuer.mail import Mail
 
+#: At most one mail per address in this time at strangers' requests (a taken address at
+#: sign-up, "forgot password"): rate limits count per client, this per address.
+MAIL_COOLDOWN = dt.timedelta(minutes=2)
 #: How long each kind of link works.
 LIFETIMES = {
     "confirm": dt.timedelta(hours=48),
@@ -146,7 +149,7 @@ def sign_up(
             session, email=email, name=name, password=password, password_hash=hashed, now=now
         )
         return [confirm_mail(links, user, now)]
-    return [taken_mail(links, existing, now)]
+    return [taken_mail(links, existing, now)] if _may_mail(existing, now) else []
 
 
 def confirm(session: Session, links: Links, token: str, user_id: int, now: dt.datetime) -> User:
@@ -161,9 +164,17 @@ def confirm(session: Session, links: Links, token: str, user_id: int, now: dt.da
 def request_reset(session: Session, links: Links, email: str, now: dt.datetime) -> list[Mail]:
     """A password link for ``email``'s account, or nothing (the page says the same)."""
     user = find_user(session, email)
-    if user is None:
+    if user is None or not _may_mail(user, now):
         return []
     return [reset_mail(links, user, now)]
+
+
+def _may_mail(user: User, now: dt.datetime) -> bool:
+    """Whether a stranger's request may mail ``user`` now (and note that it did)."""
+    if user.mailed_at is not None and now - user.mailed_at < MAIL_COOLDOWN:
+        return False
+    user.mailed_at = now
+    return True
 
 
 def reset_password(

@@ -131,6 +131,9 @@ class User(Base):
     reviewer_role: Mapped[str | None] = mapped_column(String(20))
     #: When the owner proved they receive mail at ``email`` (a confirm or password link).
     email_verified_at: Mapped[dt.datetime | None]
+    #: When a stranger's request (a sign-up with this address, "forgot password") last had
+    #: mail sent here: at most one such mail per ``identity.MAIL_COOLDOWN``.
+    mailed_at: Mapped[dt.datetime | None]
     #: The learner record this account submits as (once it has the learner role).
     learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id"), unique=True)
     #: Public portfolio address (``/u/<handle>``), shown only while ``portfolio_public``.

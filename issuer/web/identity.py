@@ -128,7 +128,7 @@ def become_learner() -> Any:
 def forgot_password() -> Any:
     if request.method == "POST":
         email = request.form.get("email", "")[:254]
-        with issuer().db.read() as db:
+        with issuer().db.write() as db:
             mails = request_reset(db, links(), email, issuer().clock())
         deliver(mails)
         return render_template("app/forgot.html", sent=True)

@@ -265,9 +265,10 @@ def test_a_reset_link_expires_after_2_hours(world, smtp, monkeypatch):
     login(world.client(), world.ada)  # unchanged
 
 
-def test_a_reset_link_dies_when_the_password_changes_otherwise(world, smtp):
+def test_a_reset_link_dies_when_the_password_changes_otherwise(world, smtp, monkeypatch):
     client = world.client()
     post_form(client, "/password/forgot", {"email": world.ada.email})
+    later(world, monkeypatch, minutes=2)
     post_form(client, "/password/forgot", {"email": world.ada.email})
     first, second = (path_of(m.link("/password/reset/")) for m in list(smtp.inbox))
     assert (
@@ -277,6 +278,22 @@ def test_a_reset_link_dies_when_the_password_changes_otherwise(world, smtp):
         == 302
     )
     assert client.get(first).status_code == 400
+
+
+def test_strangers_requests_mail_an_address_at_most_once_every_two_minutes(
+    world, smtp, monkeypatch
+):
+    """Rate limits count requests per client; an address someone wants to flood is also
+    protected by itself: the page answers the same, the mail is not sent again."""
+    for _ in range(3):
+        asked = post_form(world.client(), "/password/forgot", {"email": world.ada.email})
+        assert asked.status_code == 200
+        assert sign_up(world.client(), world.ada.email, "Flood").status_code == 302
+    assert [m.message["Subject"] for m in smtp.inbox] == ["Set a new Vouch password"]
+    later(world, monkeypatch, minutes=2)
+    sign_up(world.client(), world.ada.email, "Flood")
+    assert len(smtp.inbox) == 2
+    assert smtp.inbox[1].message["Subject"].startswith("Someone tried to sign up")
 
 
 def test_forgot_password_answers_the_same_for_an_unknown_address(world, smtp):

@@ -14,6 +14,9 @@ One account per person with a set of roles, verified email addresses, password r
   may be someone else's. Their learners confirm with one click (a link mailed on request from
   the account page) before their next submission; credentials already issued stay as they are
   (an admin revokes any found to be false).
+- ``users.mailed_at``: when mail last went to the address at a stranger's request (sign-up
+  with a taken address, "forgot password"), so an address gets at most one such mail every
+  two minutes however many clients ask.
 - ``users.password_hash`` may be empty: an account made by ``vouch users add`` without a
   password has none until its owner sets one through the mailed link.
 
@@ -39,6 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("roles", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("mailed_at", sa.DateTime(timezone=True), nullable=True))
     users = sa.table(
         "users", sa.column("id", sa.Integer()), sa.column("role", sa.String()),
         sa.column("roles", sa.JSON()),
@@ -70,5 +74,6 @@ def downgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.alter_column("role", existing_type=sa.String(length=20), nullable=False)
         batch.alter_column("password_hash", existing_type=sa.String(length=255), nullable=False)
+        batch.drop_column("mailed_at")
         batch.drop_column("email_verified_at")
         batch.drop_column("roles")
