@@ -1,12 +1,10 @@
-"""The ``vouch`` command line."""
+"""The ``vouch`` command line: one module a command group, assembled here."""
 
 from __future__ import annotations
 
 import click
 
-from issuer.cli import lifecycle
-from issuer.cli.criteria import criteria_group
-from issuer.cli.service import COMMANDS
+from issuer.cli import artefacts, criteria, issuing, keys, setup, users, verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,6 +13,6 @@ def main() -> None:
     """Vouch: verifiable Open Badges 3.0 credentials for system-design milestones."""
 
 
-main.add_command(criteria_group)
-for command in COMMANDS + lifecycle.COMMANDS:
-    main.add_command(command)  # type: ignore[arg-type]
+for module in (criteria, setup, issuing, keys, artefacts, verify, users):
+    for command in module.COMMANDS:
+        main.add_command(command)

@@ -13,7 +13,6 @@ from criteria import (
     Verdict,
     load_catalogue,
 )
-from criteria.validation import MAX_BUNDLE_BYTES
 from issuer.cli.output import (
     EXIT_INVALID,
     EXIT_NOT_MET,
@@ -21,7 +20,8 @@ from issuer.cli.output import (
     emit_json,
     fail,
     invalid_bundle,
-    read_input,
+    json_option,
+    read_bundle,
 )
 
 MARKS = {Status.MET: "✓", Status.NOT_MET: "✗", Status.AWAITING_REVIEW: "…"}
@@ -33,7 +33,7 @@ def criteria_group() -> None:
 
 
 @criteria_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 def list_command(as_json: bool) -> None:
     """List the milestones."""
     catalogue = load_catalogue()
@@ -59,7 +59,7 @@ def list_command(as_json: bool) -> None:
 
 @criteria_group.command("show")
 @click.argument("milestone")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (quiz answers left out).")
+@json_option("Print JSON (quiz answers left out).")
 def show_command(milestone: str, as_json: bool) -> None:
     """Show every rule of MILESTONE, with item ids and points."""
     try:
@@ -132,7 +132,7 @@ def render_verdict(verdict: Verdict) -> str:
 
 @criteria_group.command("check")
 @click.argument("bundle", metavar="BUNDLE.json")
-@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@json_option("Print the verdict as JSON.")
 def check_command(bundle: str, as_json: bool) -> None:
     """Evaluate an evidence bundle (a file, or - for stdin).
 
@@ -140,7 +140,7 @@ def check_command(bundle: str, as_json: bool) -> None:
     """
     catalogue = load_catalogue()
     try:
-        verdict = catalogue.check(read_input(bundle, MAX_BUNDLE_BYTES, as_json=as_json))
+        verdict = catalogue.check(read_bundle(bundle, as_json=as_json))
     except EvidenceError as exc:
         invalid_bundle(exc, as_json=as_json)
     if as_json:
@@ -154,3 +154,6 @@ def check_command(bundle: str, as_json: bool) -> None:
 def schema_command() -> None:
     """Print the JSON Schema of evidence bundles (vouch.evidence/v1)."""
     emit_json(load_catalogue().evidence_schema())
+
+
+COMMANDS: list[click.Command] = [criteria_group]

@@ -1,17 +1,29 @@
-"""Shared helpers for CLI output and input."""
+"""Terminal input and output shared by the commands: JSON, errors, exit codes, files."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from criteria import EvidenceError
+from criteria.validation import MAX_BUNDLE_BYTES
 
-#: Exit codes shared by ``criteria check`` and ``issue`` (DESIGN.md).
-EXIT_OK, EXIT_NOT_MET, EXIT_INVALID = 0, 1, 2
+#: Exit codes shared by ``criteria check`` and ``issue`` (DESIGN.md); ``issue`` adds one:
+#: the rules are met but an earlier credential was revoked (an admin decides).
+EXIT_OK, EXIT_NOT_MET, EXIT_INVALID, EXIT_WITHHELD = 0, 1, 2, 3
+#: Exit code for an operational failure (key store, database, configuration, files).
+EXIT_FAILURE = 1
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def json_option(help: str = "Print JSON.") -> Callable[[F], F]:
+    """The ``--json`` flag (parameter ``as_json``)."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
 
 
 def emit_json(data: Any) -> None:
@@ -31,7 +43,21 @@ def read_input(path: str, max_bytes: int, *, as_json: bool) -> bytes:
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}", EXIT_INVALID, as_json=as_json,
              error_code="unreadable_input", path=path)  # fmt: skip
-        raise  # unreachable: fail() exits
+
+
+def read_bundle(path: str, *, as_json: bool) -> bytes:
+    """An evidence bundle (a file, or ``-`` for standard input), read up to a bundle's limit."""
+    return read_input(path, MAX_BUNDLE_BYTES, as_json=as_json)
+
+
+def write_output(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path``; a file that cannot be written is an operational failure."""
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILURE, as_json=False,
+             error_code="io_error")  # fmt: skip
 
 
 def fail(message: str, code: int, *, as_json: bool, error_code: str, **extra: Any) -> NoReturn:

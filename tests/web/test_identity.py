@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from issuer import build as real_build
+from issuer.cli import common as cli_common
 from issuer.cli import main as vouch_main
-from issuer.cli import service as cli_service
 from issuer.db.models import ApiToken, User
 from issuer.mail import SmtpMailer
 from tests.issuer.conftest import PASSPHRASE, PUBLIC_URL
@@ -374,7 +374,7 @@ def _cli(world: World, *args: str) -> Any:
         return built[-1]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli_service, "build", build)  # to close its connections (PostgreSQL)
+        patch.setattr(cli_common, "build", build)  # to close its connections (PostgreSQL)
         result = CliRunner().invoke(vouch_main, list(args), env=env, catch_exceptions=False)
     for service in built:
         service.db.dispose()

@@ -128,7 +128,7 @@ def test_sign_out_everywhere_from_the_cli_ends_every_session(world, monkeypatch)
 
     laptop, phone = signed_in(world, "ada"), signed_in(world, "ada")
     grace = signed_in(world, "grace")
-    monkeypatch.setattr("issuer.cli.service.ready_issuer", lambda: world.issuer)
+    monkeypatch.setattr("issuer.cli.users.ready_issuer", lambda: world.issuer)
     result = CliRunner().invoke(main, ["users", "sign-out", world.ada.email])
     assert result.exit_code == 0, result.output
     assert "2 session(s) ended" in result.output

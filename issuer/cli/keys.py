@@ -1,63 +1,67 @@
-"""``vouch reissue`` (the one way back after a revocation, which is final otherwise) and the
-withdrawal of a compromised key: ``vouch keys withdraw|credentials|reissue``."""
+"""``vouch keys``: the signing keys. Rotation retires a healthy key; withdrawal takes a
+compromised one out of use, and ``reissue`` signs again what it signed."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
-from issuer.cli.output import emit_json
-from issuer.cli.service import _setup_logging, issuer_errors, keys_group, ready_issuer
+from issuer.cli.common import (
+    actor_option,
+    issuer_errors,
+    ready_issuer,
+    required_reason,
+    setup_logging,
+)
+from issuer.cli.output import emit_json, json_option
+from issuer.keystore import ALGORITHMS
 from issuer.service import Issuer
 
 
-def _reason(reason: str) -> str:
-    if not reason.strip():
-        raise click.BadParameter("must not be empty", param_hint="--reason")
-    return reason.strip()
+@click.group("keys")
+def keys_group() -> None:
+    """The issuer's signing keys."""
 
 
-@click.command("reissue")
-@click.argument("credential_id", metavar="CREDENTIAL_ID")
-@click.option("--reason", required=True, help="Why the revoked credential is issued again.")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who re-issues.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def reissue_command(credential_id: str, reason: str, actor: str, as_json: bool) -> None:
-    """Issue a revoked credential again: a fresh credential for the same achievement, signed
-    with the current key, recorded with who, when and why.
-
-    Revocation is final: no sign-off, re-submission or bulk run issues that learner that
-    milestone again; only this does. Running it twice answers the same new credential.
-    Exit status: 0 re-issued (or already), 1 unknown id, a live credential, or another live
-    credential for the milestone.
-    """
-    _setup_logging()
-    reason = _reason(reason)
+@keys_group.command("list")
+@json_option()
+def keys_list(as_json: bool) -> None:
+    """Every key: current, retired (still published) or withdrawn (unpublished), with how many
+    credentials each signed and how many of those are live."""
     with issuer_errors(as_json):
-        service = ready_issuer()
-        record, created = service.reissue(credential_id, reason, actor=actor)
+        issuer = ready_issuer()
+        ring = issuer.keys.ring()
+        counts = issuer.key_counts()
     if as_json:
-        emit_json({"id": record.id, "reissue_of": record.reissue_of, "created": created,
-                   "verify_url": service.verify_url(record.id), "jwt": record.jwt})  # fmt: skip
+        emit_json([{"kid": f"{issuer.did}#{k.key_id}", "alg": k.alg, "created": k.created,
+                    "retired": k.retired, "withdrawn": k.withdrawn, "state": k.state,
+                    "current": k.current, "credentials": counts.get(k.key_id, (0, 0))[0],
+                    "live": counts.get(k.key_id, (0, 0))[1]} for k in ring])  # fmt: skip
         return
-    click.echo(f"{'reissued' if created else 'already reissued'}: {record.id}")
-    click.echo(f"replaces: {record.reissue_of}")
-    click.echo(f"verify:   {service.verify_url(record.id)}")
+    for k in ring:
+        state = {"current": "current", "retired": f"retired {k.retired}",
+                 "withdrawn": f"WITHDRAWN {k.withdrawn}"}[k.state]  # fmt: skip
+        total, live = counts.get(k.key_id, (0, 0))
+        click.echo(f"{k.key_id}  {k.alg:<6} created {k.created}  {state}  "
+                   f"{total} credentials ({live} live)")  # fmt: skip
 
 
-COMMANDS: list[Callable[..., Any]] = [reissue_command]
-
-
-# -- withdrawing a compromised key (``vouch keys withdraw|credentials|reissue``) --------------
+@keys_group.command("rotate")
+@click.option("--alg", type=click.Choice(ALGORITHMS), default=None,
+              help="Algorithm of the new key (default: the current key's).")  # fmt: skip
+def keys_rotate(alg: str | None) -> None:
+    """Make a new signing key current; old keys stay published so old credentials verify."""
+    setup_logging()
+    with issuer_errors():
+        key = ready_issuer().rotate_keys(alg, actor="cli")
+    click.echo(f"current key: {key.key_id} ({key.alg})")
 
 
 @keys_group.command("withdraw")
 @click.argument("kid", metavar="KID")
 @click.option("--reason", required=True, help="Why (recorded): e.g. how it was compromised.")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who withdraws it.")
+@actor_option("Who withdraws it.")
 @click.option("--reissue", is_flag=True,
               help="Then re-issue what it signed under the current key (as `vouch keys "
                    "reissue KID`).")  # fmt: skip
@@ -70,8 +74,8 @@ def keys_withdraw(kid: str, reason: str, actor: str, reissue: bool) -> None:
     again with the current key. Safe to repeat. Exit status: 0 withdrawn, 1 unknown key or
     key-store failure.
     """
-    _setup_logging()
-    reason = _reason(reason)
+    setup_logging()
+    reason = required_reason(reason)
     with issuer_errors():
         service = ready_issuer()
         summary = service.withdraw_key(kid, reason, actor=actor)
@@ -89,7 +93,7 @@ def keys_withdraw(kid: str, reason: str, actor: str, reissue: bool) -> None:
 
 @keys_group.command("credentials")
 @click.argument("kid", metavar="KID")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 def keys_credentials(kid: str, as_json: bool) -> None:
     """Every credential KID signed, revoked ones included (exit 1: unknown key)."""
     with issuer_errors(as_json):
@@ -121,7 +125,7 @@ def keys_credentials(kid: str, as_json: bool) -> None:
 
 @keys_group.command("reissue")
 @click.argument("kid", metavar="KID")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who re-issues.")
+@actor_option("Who re-issues.")
 def keys_reissue(kid: str, actor: str) -> None:
     """Re-issue under the current key every live credential the withdrawn key KID signed, and
     revoke each old one ("key withdrawn: <reason>").
@@ -129,7 +133,7 @@ def keys_reissue(kid: str, actor: str) -> None:
     One transaction per credential; resumable and idempotent (run it again after an
     interruption). Exit status: 0 done, 1 unknown or not withdrawn key, or a failure.
     """
-    _setup_logging()
+    setup_logging()
     with issuer_errors():
         _reissue(ready_issuer(), kid, actor)
 
@@ -141,3 +145,6 @@ def _reissue(service: Issuer, kid: str, actor: str) -> None:
         with click.progressbar(length=todo, label="re-issuing", file=sys.stderr) as bar:
             done = service.reissue_key(kid, actor=actor, progress=bar.update)
     click.echo(f"re-issued: {done['reissued']}, already done: {done['skipped']}")
+
+
+COMMANDS: list[click.Command] = [keys_group]
