@@ -361,6 +361,7 @@ def admin_log() -> Any:
 
 @bp.post("/admin/keys/<key_id>/withdraw")
 @requires("admin")
+@scoped("admin")
 def admin_withdraw_key(key_id: str) -> Any:
     """Withdraw a compromised signing key (``vouch keys withdraw``): unpublished, its private
     key destroyed, its status lists re-signed. Re-issuing what it signed takes a while:
