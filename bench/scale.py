@@ -19,7 +19,7 @@ from rss import peak_rss_mib
 from sqlalchemy import insert
 
 from issuer.db.models import Credential, Learner, StatusList
-from issuer.statuslists import LIST_SIZE
+from issuer.status import LIST_SIZE
 from verifier import bitstring
 
 

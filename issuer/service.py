@@ -29,19 +29,18 @@ from sqlalchemy.orm import Session
 
 from criteria import Catalogue, Evidence, EvidenceError, Verdict
 from criteria.evidence import with_held
-from issuer import forking, reviews, statuslists
+from issuer import forking, reviews, status
 from issuer.accounts import Account
 from issuer.badges import badge_png, badge_svg, bake_png, bake_svg
 from issuer.certificates import CertificateData, CertificateRenderer, requirement_line
 from issuer.config import Settings
+from issuer.context import Clock, Context, retrying, urn, utc_now
 from issuer.credential import (
     CLAIM_NAMES,
-    VC_CONTEXT,
     IssuerProfile,
     StatusEntry,
     build_credential,
     jwt_claims,
-    sign,
     sign_json,
 )
 from issuer.db import Database
@@ -63,28 +62,20 @@ from issuer.errors import (
     NotFoundError,
 )
 from issuer.keystore import KeyInfo, KeyStore
-from issuer.publication import did_web, kid
+from issuer.publication import kid
 from issuer.sharing import share_links
 from verifier.jose import read_compact, verify_signature
 from verifier.schemas import schema_errors
 from verifier.vc import stamp
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], dt.datetime]
 Row = TypeVar("Row")
-T = TypeVar("T")
-#: How many times an issuance is retried after losing a race (same index, same credential).
-RETRIES = 5
 #: Bundles per transaction in bulk issuance.
 BATCH = 200
 #: Bulk issuance refreshes the planner's statistics of the tables it fills after this many
 #: bundles (over all calls), and again each time the count doubles (Database.refresh_statistics).
 ANALYZE_AFTER = 2000
 GROWING_TABLES = ("learners", "submissions", "credentials", "issuance_log")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class LearnerRef(NamedTuple):
@@ -191,10 +182,6 @@ _PUBLIC_VIEW = (
     .join(StatusList, StatusList.id == Credential.status_list_id)
     .where(Credential.id == bindparam("id"))
 )
-_STATUS_ETAG = select(StatusList.etag).where(StatusList.id == bindparam("id"))
-_STATUS_TOKEN = select(StatusList.jwt, StatusList.etag).where(StatusList.id == bindparam("id"))
-#: Status-list tokens kept per process (one list serves 131,072 credentials).
-STATUS_TOKENS_KEPT = 256
 #: A submission whose rules are met but whose credential waits for an admin (revocation is
 #: final: see :meth:`Issuer.reissue`).
 AWAITING_ADMIN = "awaiting-admin"
@@ -218,28 +205,76 @@ class Issuer:
         catalogue: Catalogue,
         clock: Clock = utc_now,
     ) -> None:
-        self.settings = settings
-        self.db = db
-        self.keys = keys
-        self.catalogue = catalogue
-        self.clock = clock
-        self.did = did_web(settings.public_url)
-        self.profile = IssuerProfile(self.did, settings.issuer_name, settings.public_url)
+        self.context = Context.make(settings, db, keys, catalogue, clock)
+        self._status = status.StatusLists(self.context)
         #: Bundles bulk-issued by this instance, and when to refresh the planner's statistics.
         self._bulk_count, self._next_analysis = 0, ANALYZE_AFTER
-        #: list id → (ETag, token) of the last token read; see :meth:`status_token`.
-        self._status_tokens: dict[str, tuple[str, str]] = {}
+
+    # -- the context: replacing one of these is seen by every feature -----------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.context.settings = value
+
+    @property
+    def db(self) -> Database:
+        return self.context.db
+
+    @db.setter
+    def db(self, value: Database) -> None:
+        self.context.db = value
+
+    @property
+    def keys(self) -> KeyStore:
+        return self.context.keys
+
+    @keys.setter
+    def keys(self, value: KeyStore) -> None:
+        self.context.keys = value
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.context.catalogue
+
+    @catalogue.setter
+    def catalogue(self, value: Catalogue) -> None:
+        self.context.catalogue = value
+
+    @property
+    def clock(self) -> Clock:
+        return self.context.clock
+
+    @clock.setter
+    def clock(self, value: Clock) -> None:
+        self.context.clock = value
+
+    @property
+    def did(self) -> str:
+        return self.context.did
+
+    @property
+    def profile(self) -> IssuerProfile:
+        return self.context.profile
+
+    @property
+    def _status_tokens(self) -> dict[str, tuple[str, str]]:
+        """The status tokens kept (see :meth:`StatusLists.token`)."""
+        return self._status.tokens
 
     # -- URLs ---------------------------------------------------------------------------
 
     def status_list_url(self, list_id: str) -> str:
-        return f"{self.settings.public_url}/status/{list_id}"
+        return self.context.status_list_url(list_id)
 
     def verify_url(self, credential_id: str) -> str:
-        return f"{self.settings.public_url}/v/{credential_id.removeprefix('urn:uuid:')}"
+        return self.context.verify_url(credential_id)
 
     def portfolio_url(self, handle: str) -> str:
-        return f"{self.settings.public_url}/u/{handle}"
+        return self.context.portfolio_url(handle)
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -274,28 +309,8 @@ class Issuer:
 
     # -- signing --------------------------------------------------------------------------
 
-    def _sign(self, payload: dict[str, Any]) -> str:
-        """The compact JWS of ``payload``, signed with the current key."""
-        key, private_key = self.keys.signer()
-        return sign(payload, private_key, key.alg, kid(self.did, key))
-
     def sign_status_list(self, list_id: str, encoded: str, now: dt.datetime) -> str:
-        url = self.status_list_url(list_id)
-        credential = {
-            "@context": [VC_CONTEXT],
-            "id": url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": self.did,
-            "validFrom": stamp(now),
-            "credentialSubject": {
-                "id": f"{url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": "revocation",
-                "encodedList": encoded,
-            },
-        }
-        claims = {"iss": self.did, "jti": url, "sub": f"{url}#list", "nbf": int(now.timestamp())}
-        return self._sign(credential | claims)
+        return self._status.sign_status_list(list_id, encoded, now)
 
     def _published_key(self, key: KeyInfo) -> Any:
         cache = self.__dict__.setdefault("_key_objects", {})
@@ -357,7 +372,7 @@ class Issuer:
         ``EvidenceError`` for an invalid bundle.
         """
         evidence = self.catalogue.parse(bundle)
-        return self._retrying(lambda: self._issue_once(evidence, actor, skip_held))
+        return retrying(lambda: self._issue_once(evidence, actor, skip_held))
 
     def issue_many(
         self,
@@ -504,7 +519,7 @@ class Issuer:
                     held.setdefault(learner.external_id, set()).add(evidence.milestone)
                     issuing[key] = len(planned.pending) - 1
             met = list(issuing.values())
-            entries = statuslists.allocate_many(session, self, len(met), now, reserved)
+            entries = status.allocate_many(session, self._status, len(met), now, reserved)
         for n, (list_id, index) in zip(met, entries, strict=True):
             _, verdict, learner_id = planned.pending[n]
             planned.drafts[n] = self._draft(
@@ -641,18 +656,6 @@ class Issuer:
             session.execute(update(Learner), changed)
         return stored
 
-    @staticmethod
-    def _retrying(attempt: Callable[[], T]) -> T:
-        for tries in range(RETRIES):
-            try:
-                return attempt()
-            except IntegrityError:
-                # Lost a race: another request issued this credential or took this status
-                # entry. Everything was rolled back; the next attempt sees the winner's rows.
-                if tries == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
-
     def _issue_once(self, evidence: Evidence, actor: str, skip_held: bool = False) -> Issued:
         now = self.clock()
         # held is filled from the database when judged
@@ -747,7 +750,7 @@ class Issuer:
             submission.status = AWAITING_ADMIN
             submission.verdict = submission.verdict | {"withheld": reason}
             return Issued(verdict, None, False, submission.id, reason)
-        status_list, index = statuslists.allocate(session, self, now)
+        status_list, index = status.allocate(session, self._status, now)
         values = self._signed(learner, submission.id, verdict, status_list.id, index, now)
         credential = Credential(**values)
         entry = IssuanceLog(**issued_entry(values, learner.external_id, actor, now))
@@ -810,7 +813,7 @@ class Issuer:
                 assert learner is not None
                 return self._judge(session, submission, learner, actor, now)
 
-        return self._retrying(once)
+        return retrying(once)
 
     def review_queue(self, role: str, reviewer_id: str) -> list[tuple[Submission, dict[str, str]]]:
         """Submissions waiting for a sign-off this reviewer can give (oldest first)."""
@@ -929,7 +932,7 @@ class Issuer:
             return list(session.scalars(query))
 
     def credential(self, credential_id: str) -> Credential:
-        return self._found(Credential, _urn(credential_id), f"no credential {credential_id!r}")
+        return self._found(Credential, urn(credential_id), f"no credential {credential_id!r}")
 
     def submission(self, submission_id: int) -> Submission:
         return self._found(Submission, submission_id, f"no submission {submission_id}")
@@ -1012,7 +1015,7 @@ class Issuer:
                                         credential_id=None,
                                         detail={"key": key.key_id, "reason": reason}))  # fmt: skip
             reason = record.withdrawal_reason or reason
-        resigned = self._resign_status_lists(key.key_id)
+        resigned = self._status.resign(key.key_id)
         signed = self.key_counts().get(key.key_id, (0, 0))
         return {
             "key": key.key_id,
@@ -1023,21 +1026,6 @@ class Issuer:
             "credentials": signed[0],
             "live": signed[1],
         }
-
-    def _resign_status_lists(self, key_id: str) -> int:
-        """Sign again, with the current key, every status list last signed by ``key_id``
-        (one transaction each, the list locked); how many."""
-        with self.db.read() as session:
-            lists = session.execute(select(StatusList.id, StatusList.jwt)).all()
-        signed_by = [row.id for row in lists if _kid_of(row.jwt).endswith(f"#{key_id}")]
-        for list_id in signed_by:
-            with self.db.write() as session:
-                status_list = session.scalars(
-                    select(StatusList).where(StatusList.id == list_id).with_for_update()
-                ).one()
-                if _kid_of(status_list.jwt).endswith(f"#{key_id}"):
-                    statuslists.publish(session, self, status_list, self.clock())
-        return len(signed_by)
 
     def key_counts(self) -> dict[str, tuple[int, int]]:
         """Per key id: how many credentials it signed, and how many of them are live."""
@@ -1091,14 +1079,14 @@ class Issuer:
             now = self.clock()
             with self.db.write() as session:
                 old = session.get(Credential, credential_id)
-                if old is None or not self._revoke_in(session, old, reason, actor, now):
+                if old is None or not self._status.revoke_in(session, old, reason, actor, now):
                     return False  # revoked meanwhile (by an earlier run, or an admin)
                 self._replace(session, old, now, actor=actor, event="reissued",
                               detail={"reason": reason, "withdrawn_key": key.key_id})  # fmt: skip
                 return True
 
         for credential_id in todo:
-            made = self._retrying(lambda: once(credential_id))  # noqa: B023 - called at once
+            made = retrying(lambda: once(credential_id))  # noqa: B023 - called at once
             done["reissued" if made else "skipped"] += 1
             if progress is not None:
                 progress(1)
@@ -1134,44 +1122,7 @@ class Issuer:
 
         Revocation is final: no automatic path (a late sign-off, the same bundle again, bulk
         issuance) issues that learner that milestone again; only :meth:`reissue` does."""
-        if not reason.strip():
-            raise ValueError("a revocation needs a reason")
-        now = self.clock()
-        with self.db.write() as session:
-            record = session.get(Credential, _urn(credential_id))
-            if record is None:
-                raise NotFoundError(f"no credential {credential_id!r}")
-            self._revoke_in(session, record, reason, actor, now)
-            return record
-
-    def _revoke_in(
-        self, session: Session, record: Credential, reason: str, actor: str, now: dt.datetime
-    ) -> bool:
-        """Revoke ``record`` in this transaction: its bit set, its list re-signed, a log line.
-        False when it was already revoked (by this transaction's time)."""
-        # Lock the list: concurrent revocations in one list publish one after the other.
-        status_list = session.scalars(
-            select(StatusList).where(StatusList.id == record.status_list_id).with_for_update()
-        ).one()
-        session.refresh(record)
-        if record.revoked_at is not None:
-            return False
-        record.revoked_at, record.revoked_by, record.revocation_reason = now, actor, reason
-        statuslists.publish(session, self, status_list, now)
-        session.add(
-            IssuanceLog(
-                at=now,
-                event="revoked",
-                actor=actor,
-                credential_id=record.id,
-                detail={
-                    "reason": reason,
-                    "status_list": status_list.id,
-                    "status_index": record.status_index,
-                },
-            )
-        )
-        return True
+        return self._status.revoke(credential_id, reason, actor=actor)
 
     def reissue(self, credential_id: str, reason: str, *, actor: str) -> tuple[Credential, bool]:
         """An admin re-issues a revoked credential: the one way back after a revocation.
@@ -1190,7 +1141,7 @@ class Issuer:
         def once() -> tuple[Credential, bool]:
             now = self.clock()
             with self.db.write() as session:
-                old = session.get(Credential, _urn(credential_id))
+                old = session.get(Credential, urn(credential_id))
                 if old is None:
                     raise NotFoundError(f"no credential {credential_id!r}")
                 if old.revoked_at is None:
@@ -1218,7 +1169,7 @@ class Issuer:
                 )
                 return record, True
 
-        return self._retrying(once)
+        return retrying(once)
 
     def _replace(
         self,
@@ -1236,7 +1187,7 @@ class Issuer:
         line (``event``, with ``detail``)."""
         _, payload = read_compact(old.jwt)
         credential = {name: v for name, v in payload.items() if name not in CLAIM_NAMES}
-        status_list, index = statuslists.allocate(session, self, now)
+        status_list, index = status.allocate(session, self._status, now)
         credential_id = f"urn:uuid:{time_ordered_uuid()}"
         credential |= {
             "id": credential_id,
@@ -1334,40 +1285,17 @@ class Issuer:
         )
 
     def status_list(self, list_id: str) -> StatusList:
-        if not list_id.isalnum() or len(list_id) > 32:
-            raise NotFoundError(f"no status list {list_id[:40]!r}")
-        return self._found(StatusList, list_id, f"no status list {list_id!r}")
+        return self._status.status_list(list_id)
 
     def status_token(self, list_id: str, etag: str | None = None) -> str:
-        """The status list's signed token as the database holds it now.
-
-        The ETag (a digest of the token, rewritten with it in the same transaction) is read on
-        every call, or given by a caller who has just read it; the token itself is read again
-        only when the ETag differs from the one it was kept under. So a revocation is seen by
-        the very next call, in every process, and an unchanged list is not re-read.
-        """
-        if not list_id.isalnum() or len(list_id) > 32:
-            raise NotFoundError(f"no status list {list_id[:40]!r}")
-        if etag is None:
-            found = self.db.row(_STATUS_ETAG, {"id": list_id})
-            if found is None:
-                raise NotFoundError(f"no status list {list_id!r}")
-            etag = found.etag
-        kept = self._status_tokens.get(list_id)
-        if kept is not None and kept[0] == etag:
-            return kept[1]
-        row = self.db.row(_STATUS_TOKEN, {"id": list_id})
-        if row is None:
-            raise NotFoundError(f"no status list {list_id!r}")
-        if len(self._status_tokens) >= STATUS_TOKENS_KEPT:
-            self._status_tokens.clear()
-        self._status_tokens[list_id] = (row.etag, row.jwt)
-        return row.jwt
+        """The status list's signed token as the database holds it now (see
+        :meth:`StatusLists.token`)."""
+        return self._status.token(list_id, etag)
 
     def public_view(self, credential_id: str) -> PublicView:
         """The credential, its learner's name and its status list's current token: one
         statement (and a second only when the status list changed since it was last read)."""
-        row = self.db.row(_PUBLIC_VIEW, {"id": _urn(credential_id)})
+        row = self.db.row(_PUBLIC_VIEW, {"id": urn(credential_id)})
         if row is None:
             raise NotFoundError(f"no credential {credential_id!r}")
         record = Credential(
@@ -1425,15 +1353,6 @@ def issued_entry(
     }  # fmt: skip
 
 
-def _kid_of(token: str) -> str:
-    """The ``kid`` of a compact JWS's header ("" if unreadable)."""
-    try:
-        kid_value = read_compact(token)[0].get("kid")
-    except ValueError:
-        return ""
-    return kid_value if isinstance(kid_value, str) else ""
-
-
 def time_ordered_uuid() -> uuid.UUID:
     """A version 7 UUID (RFC 9562 §5.7): the Unix time in milliseconds, then 74 random bits.
 
@@ -1447,16 +1366,3 @@ def time_ordered_uuid() -> uuid.UUID:
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # variant: RFC 9562
     return uuid.UUID(int=value)
-
-
-def _urn(credential_id: str) -> str:
-    """Credential ids are ``urn:uuid:…``; URLs carry the bare UUID. Anything else is unknown."""
-    bare = credential_id.removeprefix("urn:uuid:")
-    try:
-        return f"urn:uuid:{uuid.UUID(bare)}" if len(bare) == 36 else _unknown(credential_id)
-    except ValueError:
-        return _unknown(credential_id)
-
-
-def _unknown(credential_id: str) -> str:
-    raise NotFoundError(f"no credential {credential_id[:80]!r}")

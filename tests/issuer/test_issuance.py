@@ -294,7 +294,7 @@ def test_issuance_log_is_append_only(issuer):
 def test_bulk_allocation_keeps_clear_of_reserved_entries(issuer, monkeypatch):
     """Bulk issuance drafts a batch's credentials while the one before is still being signed:
     the entries drafted for that one are reserved, though not stored yet."""
-    from issuer import statuslists
+    from issuer import status as statuslists
 
     draws = itertools.count()  # 0, 1, 2, … in place of random draws
     monkeypatch.setattr(statuslists.secrets, "randbelow", lambda _size: next(draws) % 120)
