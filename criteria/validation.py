@@ -15,6 +15,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+import strictjson
 from criteria.errors import EvidenceError, EvidenceProblem, EvidenceTooLargeError
 from criteria.evidence import Evidence
 from criteria.model import Milestone
@@ -42,31 +43,6 @@ _PATTERN_MESSAGES = {
 }
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
-
-
-def _finite_float(text: str) -> float:
-    """``1e999`` parses to infinity without passing through ``parse_constant``: refuse it too."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is not a finite number")
-    return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _refuse_retrieval(uri: str) -> Any:
     raise LookupError(f"schema reference {uri} is not bundled; nothing is fetched")
 
@@ -76,29 +52,22 @@ def json_path(parts: Any) -> str:
 
 
 def decode(data: bytes | str, *, max_bytes: int = MAX_BUNDLE_BYTES) -> Any:
-    """Parse JSON strictly: size-limited, UTF-8, no duplicate keys, no NaN or Infinity."""
+    """Parse JSON strictly (:mod:`strictjson`): size-limited, UTF-8, no duplicate keys, no NaN or
+    Infinity."""
     size = len(data.encode() if isinstance(data, str) else data)
     if size > max_bytes:
         problem = EvidenceProblem("$", f"bundle is {size} bytes; the limit is {max_bytes}")
         raise EvidenceTooLargeError([problem])
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-        )
+        return strictjson.loads(data)
     except UnicodeDecodeError as exc:
         message = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-    except _DuplicateKey as exc:
-        message = f"duplicate key {exc.args[0]!r} in an object"
+    except strictjson.DuplicateMember as exc:
+        message = f"duplicate key {exc.key!r} in an object"
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-    except ValueError as exc:
+    except ValueError as exc:  # NaN, Infinity, nested too deeply for the parser
         message = f"not valid JSON: {exc}"
-    except RecursionError:
-        message = "not valid JSON: nested too deeply"
     raise EvidenceError([EvidenceProblem("$", message)])
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from criteria.vocabulary import REVIEWER_ROLES
+from criteria import REVIEWER_ROLES
 from issuer.db.models import ApiToken, Learner, User
 from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 

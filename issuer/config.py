@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from issuer.errors import ConfigurationError
-from verifier.trust import TrustList, TrustListError
+from verifier import TrustList, TrustListError
 
 
 def _days(value: str | None, default: int) -> int:

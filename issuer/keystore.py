@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.x509.oid import NameOID
 
 from issuer.errors import ConfigurationError, KeyStoreError, NotFoundError
-from verifier.jwk_util import public_jwk
+from verifier import public_jwk
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from issuer.errors import IssuerError
 from issuer.keystore import KeyInfo
 from issuer.publication import did_document, jwks
-from verifier.fetch import Fetcher, FetchError
+from verifier import Fetcher, FetchError
 
 if TYPE_CHECKING:
     from issuer.service import Issuer

@@ -8,14 +8,15 @@ attachment) or a verify URL. Anything else is :class:`Unreadable`, with a reason
 from __future__ import annotations
 
 import io
-import json
 import string
 import struct
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier.jose import MAX_DEPTH, nested_deeper_than
+import strictjson
+from verifier.errors import Unreadable
+from verifier.jose import MAX_DEPTH
 
 MAX_ARTEFACT_BYTES = 10 * 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,10 +24,6 @@ _BASE64URL_AND_DOT = (string.ascii_letters + string.digits + "-_.").encode()
 OB3_KEYWORD, OB2_KEYWORD = b"openbadgecredential", b"openbadges"
 OB3_SVG_NS, OB2_SVG_NS = "https://purl.imsglobal.org/ob/v3p0", "http://openbadges.org"
 ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
-
-
-class Unreadable(ValueError):
-    """Not an artefact this verifier can read: unknown, oversized, truncated or malformed."""
 
 
 @dataclass
@@ -45,15 +42,13 @@ class Artefact:
 
 
 def parse_json(text: str) -> Any:
+    """Credential JSON, read strictly (:mod:`strictjson`) and nested at most ``MAX_DEPTH``."""
     try:
-        value = json.loads(text)
-    except RecursionError:
-        raise Unreadable("JSON nested too deeply") from None
+        return strictjson.loads(text, max_depth=MAX_DEPTH)
+    except strictjson.TooDeep as exc:
+        raise Unreadable(f"JSON {exc}") from None
     except ValueError as exc:
         raise Unreadable(f"not valid JSON: {exc}") from None
-    if nested_deeper_than(value, MAX_DEPTH):
-        raise Unreadable(f"JSON nested deeper than {MAX_DEPTH} levels")
-    return value
 
 
 def from_json(value: Any) -> Artefact:

@@ -7,6 +7,7 @@ import gzip
 import zlib
 from collections.abc import Iterable
 
+from verifier.errors import BitstringError
 from verifier.jose import b64url_decode
 
 #: A list must hold at least 131,072 entries (16 KiB) for herd privacy [BSL §2.2].
@@ -16,10 +17,6 @@ MIN_ENTRIES = 131_072
 #: list of 131,072 when one fills). A larger list is refused, as is a gzip bomb.
 MAX_ENTRIES = 2**24
 MAX_DECODED_BYTES = MAX_ENTRIES // 8
-
-
-class BitstringError(ValueError):
-    """An encoded list that cannot be read: bad base64, not GZIP, or too large."""
 
 
 def encode(bits: bytes) -> str:

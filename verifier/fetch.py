@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+from verifier.errors import FetchError, FetchRefused
+
 MAX_BYTES = 1024 * 1024
 #: One deadline for a whole fetch: connecting, TLS, headers and body, redirects included.
 TIMEOUT_S = 5.0
@@ -33,14 +35,6 @@ CACHE_ENTRIES = 256
 #: Bodies kept for reuse, in bytes (256 at the size limit would be 256 MiB): the oldest go first.
 CACHE_BYTES = 16 * 1024 * 1024
 USER_AGENT = "vouch-verifier/0.1"
-
-
-class FetchError(Exception):
-    """The material could not be fetched (network, timeout, HTTP error): the answer is unknown."""
-
-
-class FetchRefused(FetchError):
-    """Policy forbids this fetch (scheme, private address, size, redirect): a failed check."""
 
 
 class Fetcher(Protocol):

@@ -19,7 +19,9 @@ from urllib.parse import unquote, urlsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from verifier.fetch import Fetcher, FetchRefused
+import strictjson
+from verifier.errors import FetchRefused, KeyRejected
+from verifier.fetch import Fetcher
 from verifier.jwk_util import same_key
 from verifier.memo import ByteBudget
 
@@ -27,10 +29,6 @@ PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 KID_SHAPE = re.compile(r"^[\x21-\x7e]{1,512}$")
 #: Which key types may be used with which algorithm [RFC 8725 §3.1: one key, one algorithm].
 ALG_KEYS = {"ES256": ("EC", "P-256"), "RS256": ("RSA", None), "EdDSA": ("OKP", "Ed25519")}
-
-
-class KeyRejected(Exception):
-    """The key cannot be accepted: not published by this issuer, or unfit for the algorithm."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +100,11 @@ def _json(fetcher: Fetcher, url: str) -> Any:
 
 def _parsed(body: bytes, url: str) -> Any:
     try:
-        return json.loads(body)
+        return strictjson.loads(body)
+    except strictjson.TooDeep:  # a hostile document nested thousands deep
+        raise KeyRejected(f"{url} is JSON nested too deeply") from None
     except ValueError:
         raise KeyRejected(f"{url} is not JSON") from None
-    except RecursionError:  # a hostile document nested thousands deep
-        raise KeyRejected(f"{url} is JSON nested too deeply") from None
 
 
 def _did_document(body: bytes, url: str, did: str) -> dict[str, Any]:

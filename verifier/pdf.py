@@ -11,7 +11,8 @@ import logging
 import re
 from typing import Any
 
-from verifier.artefacts import Artefact, Unreadable
+from verifier.artefacts import Artefact
+from verifier.errors import Unreadable
 from verifier.result import CheckResult, CheckStatus
 
 ATTACHMENT_NAME = "credential.jwt"

@@ -7,9 +7,17 @@ import json
 from typing import Any, NamedTuple
 
 from verifier import bitstring
-from verifier.fetch import Fetcher, FetchError, FetchRefused
-from verifier.jose import SignatureError, TokenError, read_compact, verify_signature
-from verifier.keys import KeyRejected, key_for, resolve_key
+from verifier.errors import (
+    BitstringError,
+    FetchError,
+    FetchRefused,
+    KeyRejected,
+    SignatureError,
+    TokenError,
+)
+from verifier.fetch import Fetcher
+from verifier.jose import read_compact, verify_signature
+from verifier.keys import key_for, resolve_key
 from verifier.memo import ByteBudget
 from verifier.result import CheckResult, CheckStatus
 from verifier.vc import instant, issuer_id, stamp
@@ -189,6 +197,6 @@ def _list_facts(token: str) -> _ListFacts:
     valid_until = status_credential.get("validUntil")
     try:
         bits, unreadable = bitstring.decode(str(subject.get("encodedList", ""))), None
-    except bitstring.BitstringError as exc:
+    except BitstringError as exc:
         bits, unreadable = None, str(exc)
     return _ListFacts(True, purposes, valid_until, instant(valid_until), bits, unreadable)

@@ -20,7 +20,6 @@ comment) or the issuer-registry JSON of the Digital Credentials Consortium's ver
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,14 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import strictjson
+from verifier.errors import TrustListError
+
 #: A host name or address as a trust-list entry may give it (no scheme, no path).
 _DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$")
 #: A DID's method and method-specific id [DID Core §3.1], loosely: no spaces, no fragment.
 _DID = re.compile(r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$")
-
-
-class TrustListError(ValueError):
-    """A trust-list entry or file that cannot be read; the message names the entry or line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +205,7 @@ def read_trust_file(path: Path) -> TrustList:
 def _registry(path: Path, text: str) -> TrustList:
     """The Digital Credentials Consortium's issuer registry ("dcc-legacy" format)."""
     try:
-        document = json.loads(text)
+        document = strictjson.loads(text)
     except ValueError as exc:
         raise TrustListError(f"{path}: not JSON ({exc})") from None
     registry = document.get("registry") if isinstance(document, dict) else None

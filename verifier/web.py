@@ -14,7 +14,8 @@ import orjson
 from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from verifier.jose import MAX_DEPTH, nested_deeper_than
+import strictjson
+from verifier.jose import MAX_DEPTH
 from verifier.result import CheckStatus, State, VerificationResult
 from verifier.vc import achievement, stamp
 from verifier.verify import Verifier
@@ -50,24 +51,41 @@ class UnreadableBody(HTTPException):
         return flask.Response(json_body({"error": error}), 422, mimetype="application/json")
 
 
-class BoundedRequest(flask.Request):
-    """The request class of both apps: a JSON body is read with its nesting bounded, and one
-    deeper than the limit is refused even by ``get_json(silent=True)``: it is unreadable, not
-    absent."""
+class _BoundedJson:
+    """How both apps read a JSON request body: strictly (:mod:`strictjson`: no duplicate
+    members, NaN or Infinity) and nested at most ``MAX_BODY_DEPTH``. A body it refuses is
+    unreadable (422), not absent, even to ``get_json(silent=True)``; malformed JSON stays a
+    ``ValueError`` (400, or None when silent)."""
 
-    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+    @staticmethod
+    def loads(data: bytes | str) -> Any:
         try:
-            value = super().get_json(force=force, silent=silent, cache=cache)
-        except RecursionError:  # the parser's own stack ran out, far deeper than the limit
+            return strictjson.loads(data, max_depth=MAX_BODY_DEPTH)
+        except strictjson.TooDeep:  # beyond the limit, or beyond the parser's own stack
             raise UnreadableBody(TOO_DEEP) from None
-        return within_depth(value)
+        except strictjson.Refused as exc:
+            raise UnreadableBody(str(exc)) from None
+
+
+class BoundedRequest(flask.Request):
+    """The request class of both apps: JSON bodies are read by :class:`_BoundedJson`."""
+
+    @property
+    def json_module(self) -> Any:
+        return _BoundedJson
+
+    @json_module.setter
+    def json_module(self, _provider: Any) -> None:
+        """Flask's request context sets the app's JSON provider here; bodies stay strict."""
 
 
 def within_depth(body: Any) -> Any:
     """A parsed JSON request body, or ``UnreadableBody`` when it nests beyond the limit (the
     issuer's API checks the bodies it parses itself with this too)."""
-    if nested_deeper_than(body, MAX_BODY_DEPTH):
-        raise UnreadableBody(TOO_DEEP)
+    try:
+        strictjson.check_depth(body, MAX_BODY_DEPTH)
+    except strictjson.TooDeep:
+        raise UnreadableBody(TOO_DEEP) from None
     return body
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 
-from criteria import EvidenceError, EvidenceProblem
-from criteria.validation import MAX_BUNDLE_BYTES, decode
+from criteria import MAX_BUNDLE_BYTES, EvidenceError, EvidenceProblem, decode
 from issuer.accounts import (
     ROLES,
     Account,

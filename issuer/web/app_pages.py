@@ -8,8 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from criteria import EvidenceError, Milestone, UnknownMilestoneError
-from criteria.vocabulary import EXERCISE_STATUSES, METRICS, QUALITY_GRADES
+from criteria import (
+    EXERCISE_STATUSES,
+    METRICS,
+    QUALITY_GRADES,
+    EvidenceError,
+    Milestone,
+    UnknownMilestoneError,
+)
 from issuer.db.models import Credential, User
 from issuer.errors import IssuerError
 from issuer.keystore import ALGORITHMS

@@ -12,11 +12,9 @@ from issuer.db.models import Credential
 from issuer.web.auth import scoped
 from issuer.web.errors import error_response
 from issuer.web.public import SVG_CSP, issuer
-from verifier.jose import read_compact
+from verifier import REGISTERED_CLAIMS, read_compact
 
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1/credentials")
-
-REGISTERED_CLAIMS = ("iss", "jti", "sub", "nbf", "exp", "iat")
 
 
 def credential_json(record: Credential) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from criteria import EvidenceError
-from criteria.errors import EvidenceTooLargeError
+from criteria import EvidenceError, EvidenceTooLargeError
 from issuer.errors import IssuerError
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from criteria import Status
-from criteria.vocabulary import REVIEW_VERDICTS, REVIEWER_ROLES
+from criteria import REVIEW_VERDICTS, REVIEWER_ROLES, Status
 from issuer.keystore import ALGORITHMS
 from issuer.web.public import issuer
 from verifier import CheckStatus, State

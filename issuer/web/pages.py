@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from issuer.errors import NotFoundError
 from issuer.verification import knowing
 from issuer.web.public import issuer
-from verifier.vc import achievement
+from verifier import achievement
 from verifier.web import page_context, verifier
 
 bp = Blueprint("pages", __name__)
