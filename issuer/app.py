@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from issuer import build
@@ -69,6 +70,9 @@ def create_app(
     )
     app.request_class = verifier_web.BoundedRequest  # JSON bodies: nesting bounded
     settings = issuer.settings
+    if settings.proxy_hops:  # the client's address and scheme, as the proxies saw them
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         SECRET_KEY=auth.secret_key(settings.instance_path, settings.secret_key),

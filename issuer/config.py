@@ -13,12 +13,13 @@ from issuer.errors import ConfigurationError
 from verifier import TrustList, TrustListError
 
 
-def _days(value: str | None, default: int) -> int:
-    """A whole number of days from the environment; anything else is a configuration error."""
+def _whole(name: str, value: str | None, default: int, *, least: int, unit: str) -> int:
+    """A whole number from the environment variable ``name``, at least ``least``; anything
+    else is a configuration error naming the variable."""
     if value is None or not value.strip():
         return default
-    if not value.strip().isdigit() or int(value) < 1:
-        raise ConfigurationError(f"VOUCH_TOKEN_MAX_DAYS: a whole number of days, not {value!r}")
+    if not value.strip().isdigit() or int(value) < least:
+        raise ConfigurationError(f"{name}: a whole number of {unit}, not {value!r}")
     return int(value)
 
 
@@ -55,6 +56,10 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     #: The longest lifetime an API token may be given, in days.
     token_max_days: int = 365
+    #: How many reverse proxies stand in front of the app and set ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto``: their values are believed only from that many hops (Werkzeug's
+    #: ProxyFix). 0, the default, ignores them, so a client cannot choose its own address.
+    proxy_hops: int = 0
     #: Where rate-limit counters live: ``memory://`` (one process), ``redis://host:port``
     #: (shared by every worker: production needs one).
     ratelimit_storage_url: str = "memory://"
@@ -140,7 +145,20 @@ class Settings:
             admin_token=environ.get("VOUCH_ADMIN_TOKEN") or None,
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
             metrics_token=environ.get("VOUCH_METRICS_TOKEN") or None,
-            token_max_days=_days(environ.get("VOUCH_TOKEN_MAX_DAYS"), cls.token_max_days),
+            token_max_days=_whole(
+                "VOUCH_TOKEN_MAX_DAYS",
+                environ.get("VOUCH_TOKEN_MAX_DAYS"),
+                cls.token_max_days,
+                least=1,
+                unit="days",
+            ),
+            proxy_hops=_whole(
+                "VOUCH_PROXY_HOPS",
+                environ.get("VOUCH_PROXY_HOPS"),
+                cls.proxy_hops,
+                least=0,
+                unit="proxies",
+            ),
             **{
                 name: environ.get(f"VOUCH_{name.upper()}", getattr(cls, name))
                 for name in RATE_LIMIT_SETTINGS

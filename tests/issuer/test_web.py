@@ -313,6 +313,17 @@ def test_production_refuses_http_public_url():
         Settings(env="production", public_url="http://x", key_passphrase="p").check()
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "unit"),
+    [("VOUCH_PROXY_HOPS", "one", "proxies"), ("VOUCH_PROXY_HOPS", "-1", "proxies"),
+     ("VOUCH_TOKEN_MAX_DAYS", "0", "days"), ("VOUCH_TOKEN_MAX_DAYS", "1.5", "days")],
+)  # fmt: skip
+def test_whole_number_settings_name_the_variable(monkeypatch, name, value, unit):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=f"{name}: a whole number of {unit}"):
+        Settings.load()
+
+
 def test_production_refuses_missing_passphrase():
     with pytest.raises(ConfigurationError):
         Settings(env="production", public_url="https://x").check()

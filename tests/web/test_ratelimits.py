@@ -180,3 +180,32 @@ def test_limits_are_shared_through_redis(make_issuer):
     for app in (first, second):  # the limiters' Redis connections, closed (no ResourceWarning)
         for limiter in app.extensions["limiter"]:
             limiter.storage.storage.connection_pool.disconnect()
+
+
+def _sign_ins_from(client, forwarded_for: str):
+    fields = {"email": "proxy@people.example", "password": "wrong password"}
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"csrf_token": token, **fields},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the proxy
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+
+
+def test_behind_a_proxy_each_client_has_its_own_limit(make_issuer):
+    issuer, app = _app(make_issuer, ratelimit_login="2 per minute", proxy_hops=1)
+    add_person(issuer, "proxy", "Proxy Client")
+    client = app.test_client()
+    assert [_sign_ins_from(client, "198.51.100.7").status_code for _ in range(2)] == [401, 401]
+    _refused(_sign_ins_from(client, "198.51.100.7"), page=True)
+    assert _sign_ins_from(client, "198.51.100.8").status_code == 401  # another client
+
+
+def test_without_proxies_a_client_cannot_choose_its_address(make_issuer):
+    issuer, app = _app(make_issuer, ratelimit_login="2 per minute")
+    add_person(issuer, "proxy", "Proxy Client")
+    client = app.test_client()
+    for n in range(2):
+        assert _sign_ins_from(client, f"198.51.100.{n}").status_code == 401
+    _refused(_sign_ins_from(client, "198.51.100.99"), page=True)
