@@ -45,7 +45,9 @@ class Catalogue:
                         m.source, f"prerequisites.milestones[{i}]", f"unknown milestone {prereq!r}"
                     )
         for m in milestones:  # a prerequisite chain must end
-            stack = [(p, (m.id, p)) for p in m.prerequisites.milestones]
+            stack: list[tuple[str, tuple[str, ...]]] = [
+                (p, (m.id, p)) for p in m.prerequisites.milestones
+            ]
             seen = {m.id}
             while stack:
                 current, chain = stack.pop()

@@ -61,7 +61,7 @@ class Spec:
         return value
 
     def text(self, key: str) -> str:
-        value = self._typed(key, str, "text")
+        value: str = self._typed(key, str, "text")
         if not value.strip():
             raise self.error(key, "must not be empty")
         return value
@@ -85,10 +85,11 @@ class Spec:
         return self.choice(key, choices) if self.has(key) else self.raw(key, None)
 
     def boolean(self, key: str, default: bool) -> bool:
-        return self._typed(key, bool, "true or false", default)
+        value: bool = self._typed(key, bool, "true or false", default)
+        return value
 
     def integer(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-        value = self._typed(key, int, "an integer")
+        value: int = self._typed(key, int, "an integer")
         self._check_range(key, value, minimum, maximum)
         return value
 
@@ -96,13 +97,14 @@ class Spec:
         self, key: str, *, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
         if not self.has(key):
-            return self.raw(key, None)
+            absent: None = self.raw(key, None)
+            return absent
         return self.integer(key, minimum=minimum, maximum=maximum)
 
     def number(
         self, key: str, *, minimum: float | None = None, maximum: float | None = None
     ) -> float:
-        value = self._typed(key, (int, float), "a number")
+        value: float = self._typed(key, (int, float), "a number")
         if not math.isfinite(value):
             raise self.error(key, f"{value} is not a finite number")
         self._check_range(key, value, minimum, maximum)
@@ -112,7 +114,8 @@ class Spec:
         self, key: str, *, minimum: float | None = None, maximum: float | None = None
     ) -> float | None:
         if not self.has(key):
-            return self.raw(key, None)
+            absent: None = self.raw(key, None)
+            return absent
         return self.number(key, minimum=minimum, maximum=maximum)
 
     def _check_range(

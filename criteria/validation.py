@@ -136,7 +136,12 @@ def _problems(error: ValidationError) -> list[EvidenceProblem]:
             message = f"must be ≤ {error.validator_value:g}, got {_shown(value)}"
         case "uniqueItems":
             seen: list[Any] = []
-            dupes = [v for v in value if v in seen or seen.append(v)]
+            dupes = []
+            for v in value:
+                if v in seen:
+                    dupes.append(v)
+                else:
+                    seen.append(v)
             message = f"duplicate entries: {', '.join(_shown(d) for d in dupes[:5])}"
         case "maxItems":
             message = f"too many entries: {len(value)}, at most {error.validator_value}"

@@ -363,7 +363,8 @@ class WsgiFetcher:
             response = self.app.test_client().get(path)
             if response.status_code != 200:
                 raise FetchError(f"{url} answered HTTP {response.status_code}")
-            return response.get_data()
+            data: bytes = response.get_data()
+            return data
         if self.fallback is None:
             raise FetchRefused(f"{url} is not this issuer's material")
         return self.fallback.get(url)

@@ -158,8 +158,9 @@ def _from_jwks(
     fetcher: Fetcher, url: str, kid: str | None, alg: str, header_jwk: Any
 ) -> ResolvedKey:
     data = _json(fetcher, url)
-    keys = data.get("keys") if isinstance(data, dict) and "keys" in data else [data]
-    keys = [k for k in keys if isinstance(k, dict)]
+    found = data.get("keys") if isinstance(data, dict) and "keys" in data else [data]
+    # "keys": null (or any other non-array) publishes no key, as an array of non-objects does
+    keys = [k for k in found if isinstance(k, dict)] if isinstance(found, list) else []
     if kid is not None:
         keys = [k for k in keys if k.get("kid") == kid] or (
             [keys[0]] if len(keys) == 1 and "kid" not in keys[0] else []
@@ -182,7 +183,7 @@ def resolve_key(
     kid = header.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise KeyRejected("kid is not a plain identifier")
-    alg = header.get("alg")
+    alg: Any = header.get("alg")  # checked against the allowed algorithms before this call
     where = _where(kid, isinstance(alg, str), issuer_id, allow_http)
     if where.did is not None:
         return _key_in_document(fetcher.get(where.url), where.url, where.did, where.kid, alg)

@@ -44,7 +44,8 @@ def _attachment(reader: Any) -> str:
             data = stream.data
             if len(data) > MAX_ATTACHMENT_BYTES:
                 raise Unreadable("the embedded credential is too large")
-            return data.decode("utf-8").strip()
+            text: str = data.decode("utf-8").strip()
+            return text
     raise Unreadable("the PDF has no embedded credential (credential.jwt)")
 
 

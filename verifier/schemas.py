@@ -25,7 +25,8 @@ def refuse_retrieval(uri: str) -> Any:
 
 @cache
 def _schema(url: str) -> dict[str, Any]:
-    return json.loads((STANDARDS / _FILES[url]).read_text())
+    schema: dict[str, Any] = json.loads((STANDARDS / _FILES[url]).read_text())
+    return schema
 
 
 @cache

@@ -90,7 +90,8 @@ def within_depth(body: Any) -> Any:
 
 
 def verifier() -> Verifier:
-    return current_app.extensions["vouch.verifier"]
+    found: Verifier = current_app.extensions["vouch.verifier"]
+    return found
 
 
 def json_body(value: Any) -> bytes:

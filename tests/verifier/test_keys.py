@@ -91,3 +91,12 @@ def test_keys_are_refused_with_a_reason(header, issuer, error, message):
     for _ in range(2):
         with pytest.raises(error, match=f"^{re.escape(message)}$"):
             resolve_key(header, issuer, FETCHER)
+
+
+@pytest.mark.parametrize("keys", [None, 5, "k1", {"kid": "k1"}])
+def test_a_jwks_whose_keys_member_is_not_an_array_publishes_no_key(keys):
+    """``{"keys": null}`` once escaped as a TypeError (a 500 from the verify API)."""
+    fetcher = MappingFetcher({f"{SITE}/.well-known/jwks.json": json.dumps({"keys": keys})})
+    message = f"{SITE}/.well-known/jwks.json does not publish exactly one matching key"
+    with pytest.raises(KeyRejected, match=f"^{re.escape(message)}$"):
+        resolve_key({"alg": "ES256", "kid": "k1"}, SITE, fetcher)
