@@ -31,13 +31,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from issuer.errors import ConfigurationError, IssuerError
-
-if TYPE_CHECKING:
-    from issuer.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +187,21 @@ def body_text(parsed: EmailMessage) -> str:
     return part.get_content() if isinstance(part, EmailMessage) else ""
 
 
-def mailer_for(settings: Settings) -> Mailer:
+class MailSettings(Protocol):
+    """What :func:`mailer_for` reads of the issuer's settings (``issuer.config.Settings``,
+    which imports this module: a type of its own keeps the two out of an import circle)."""
+
+    @property
+    def smtp_url(self) -> str | None: ...
+
+    @property
+    def sender(self) -> str: ...
+
+    @property
+    def outbox_path(self) -> Path: ...
+
+
+def mailer_for(settings: MailSettings) -> Mailer:
     """SMTP when ``VOUCH_SMTP_URL`` is set, else the outbox in the instance folder."""
     if settings.smtp_url:
         return SmtpMailer(settings.smtp_url, settings.sender)

@@ -1,13 +1,20 @@
 """Reviewer sign-offs: which kinds a role may give, what a sign-off must contain, what a
-verdict waits for. Pure functions over the milestone's rules."""
+verdict waits for (pure functions over the milestone's rules); recording a sign-off, which
+judges its submission again, and the queue of submissions a reviewer can sign off."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
 from criteria import Milestone
-from issuer.errors import ForbiddenError, InvalidRequestError
+from issuer.context import Context, retrying
+from issuer.db.models import Learner, Review, Submission
+from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from issuer.issuing.judging import Judge
+from issuer.issuing.outcomes import Issued
 
 
 def review_kinds(milestone: Milestone, role: str) -> dict[str, str]:
@@ -77,3 +84,90 @@ def awaited(results: list[dict[str, Any]]) -> set[str]:
             waiting.add(result.get("awaits", ""))
         waiting |= awaited(result.get("rules", []))
     return waiting - {""}
+
+
+class Reviews:
+    """Sign-offs on submissions, and the queue of those waiting for one."""
+
+    def __init__(self, context: Context, judge: Judge) -> None:
+        self.context, self.judge = context, judge
+
+    def kinds(self, milestone_id: str, role: str) -> dict[str, str]:
+        """The sign-offs (kind → title) a reviewer with ``role`` can give on a milestone."""
+        return review_kinds(self.context.catalogue[milestone_id], role)
+
+    def add(
+        self,
+        submission_id: int,
+        review: Mapping[str, Any],
+        *,
+        reviewer_id: str,
+        role: str,
+        reviewer_learner_id: int | None,
+        actor: str,
+    ) -> Issued:
+        """Record a sign-off (or rubric scoring) and judge the submission again."""
+
+        def once() -> Issued:
+            now = self.context.clock()
+            with self.context.db.write() as session:
+                submission = session.scalars(
+                    select(Submission).where(Submission.id == submission_id).with_for_update()
+                ).one_or_none()
+                if submission is None:
+                    raise NotFoundError(f"no submission {submission_id}")
+                if reviewer_learner_id is not None and submission.learner_id == reviewer_learner_id:
+                    raise ForbiddenError("nobody signs off their own submission")
+                kind, fields = review_fields(
+                    self.context.catalogue[submission.milestone_id], review, role
+                )
+                duplicate = session.scalar(
+                    select(Review.id).where(
+                        Review.submission_id == submission.id,
+                        Review.kind == kind,
+                        Review.reviewer_id == reviewer_id,
+                    )
+                )
+                if duplicate is not None and fields.get("rubric_items") is None:
+                    raise ConflictError(f"you have already signed off {kind} on this submission")
+                session.add(
+                    Review(
+                        submission_id=submission.id,
+                        kind=kind,
+                        reviewer_id=reviewer_id,
+                        role=role,
+                        created_at=now,
+                        **fields,
+                    )
+                )
+                session.flush()
+                learner = session.get(Learner, submission.learner_id)
+                if learner is None:  # a foreign key: the row exists
+                    raise NotFoundError(f"no learner {submission.learner_id}")
+                return self.judge.judge(session, submission, learner, actor, now)
+
+        return retrying(once)
+
+    def queue(self, role: str, reviewer_id: str) -> list[tuple[Submission, dict[str, str]]]:
+        """Submissions waiting for a sign-off this reviewer can give (oldest first)."""
+        with self.context.db.read() as session:
+            waiting = session.scalars(
+                select(Submission)
+                .where(Submission.status == "awaiting-review")
+                .order_by(Submission.created_at, Submission.id)
+            ).all()
+            signed = {
+                (r.submission_id, r.kind)
+                for r in session.scalars(select(Review).where(Review.reviewer_id == reviewer_id))
+            }
+        queue = []
+        for submission in waiting:
+            awaiting = awaited(submission.verdict.get("rules", []))
+            kinds = {
+                kind: title
+                for kind, title in self.kinds(submission.milestone_id, role).items()
+                if kind in awaiting and (submission.id, kind) not in signed
+            }
+            if kinds:
+                queue.append((submission, kinds))
+        return queue

@@ -24,9 +24,7 @@ from issuer.context import Context, urn
 from issuer.credential import VC_CONTEXT
 from issuer.db.models import Credential, IssuanceLog, StatusList
 from issuer.errors import NotFoundError
-from verifier import bitstring
-from verifier.jose import read_compact
-from verifier.vc import stamp
+from verifier import bitstring, read_compact, stamp
 
 LIST_SIZE = bitstring.MIN_ENTRIES
 #: Consecutive taken entries after which a list counts as full (~2/3 full on average).

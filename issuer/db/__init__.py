@@ -162,7 +162,7 @@ class Database:
         with self._read.begin() as session:
             yield session
 
-    def row(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Any:
+    def row(self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]) -> Any:
         """The first row of one read-only SELECT (a named tuple of its columns), or None.
 
         A single SELECT sees one consistent snapshot by itself, so the public read paths (the

@@ -157,9 +157,9 @@ def test_bulk_issuance_keeps_the_planner_informed(make_issuer, monkeypatch):
     learner lookup as for the empty table it last saw and scanned the whole table, so bulk
     issuance slowed to a quarter of its speed. Bulk issuance now analyzes the tables it fills
     as they double (here from 10 bundles), counted over calls (the CLI calls per batch)."""
-    from issuer import service
+    from issuer.issuing import bulk
 
-    monkeypatch.setattr(service, "ANALYZE_AFTER", 10)
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 10)
     issuer = make_issuer()
     analyzed = []
     monkeypatch.setattr(issuer.db, "refresh_statistics", lambda *tables: analyzed.append(tables))

@@ -247,9 +247,9 @@ def test_revoked_prerequisite_does_not_count(initialised):
 def test_issue_bulk_counts_and_names_lines_across_batches(initialised, tmp_path, monkeypatch, jobs):
     """Batches of two, so each batch's outcomes must line up with its own lines: a problem
     names the line of the file it is on (blank lines count), whichever process signs."""
-    import issuer.service
+    import issuer.issuing.bulk
 
-    monkeypatch.setattr(issuer.service, "BATCH", 2)
+    monkeypatch.setattr(issuer.issuing.bulk, "BATCH", 2)
     bundle = example(FOUNDATION)
     other = bundle | {"learner": bundle["learner"] | {"id": "bulk-other"}}
     lines = [json.dumps(bundle), "", json.dumps(other), "{not json", json.dumps(bundle)]
@@ -274,14 +274,14 @@ def die(*args) -> None:
 def test_issue_bulk_exits_1_when_a_signing_worker_dies_keeping_stored_batches(
     initialised, tmp_path, monkeypatch
 ):
-    import issuer.service
+    import issuer.issuing.bulk
 
-    monkeypatch.setattr(issuer.service, "BATCH", 1)
+    monkeypatch.setattr(issuer.issuing.bulk, "BATCH", 1)
     bundle = example(FOUNDATION)
     lines = [bundle | {"learner": bundle["learner"] | {"id": f"dies-{n}"}} for n in range(3)]
     path = tmp_path / "bundles.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    monkeypatch.setattr(issuer.service, "_seal_in_worker", die)
+    monkeypatch.setattr(issuer.issuing.bulk, "_seal_in_worker", die)
     result = initialised("issue-bulk", str(path), "--json", "-j", "1")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["error"]["code"] == "worker_died"

@@ -246,16 +246,16 @@ def test_a_failure_mid_issuance_leaves_no_trace(issuer, monkeypatch):
     def explode(*_args, **_kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(issuer, "_self_check", explode)
+    monkeypatch.setattr(issuer._sealer, "self_check", explode)
     with pytest.raises(RuntimeError):
         issuer.issue(M1)
     assert counts(issuer) == {"learners": 0, "submissions": 0, "credentials": 0, "issuance_log": 0}
 
 
 def test_a_credential_failing_its_own_checks_is_never_stored(issuer, monkeypatch):
-    import issuer.service as service
+    import issuer.issuing.sealing as sealing
 
-    monkeypatch.setattr(service, "schema_errors", lambda _c: ["$.credentialSubject: broken"])
+    monkeypatch.setattr(sealing, "schema_errors", lambda _c: ["$.credentialSubject: broken"])
     with pytest.raises(IssuanceBugError, match="broken"):
         issuer.issue(M1)
     assert counts(issuer)["credentials"] == 0

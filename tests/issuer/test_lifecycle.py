@@ -281,7 +281,7 @@ def test_reissue_under_the_current_key_is_one_transaction_each_and_resumable(iss
     issuer.withdraw_key(old_key, "key leaked", actor="admin")
 
     # interrupted after the first credential: nothing half-done
-    real = issuer._replace
+    real = issuer._lifecycle.replace
     calls = []
 
     def failing(*args, **kwargs):
@@ -290,7 +290,7 @@ def test_reissue_under_the_current_key_is_one_transaction_each_and_resumable(iss
             raise RuntimeError("power cut")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(issuer, "_replace", failing)
+    monkeypatch.setattr(issuer._lifecycle, "replace", failing)
     with pytest.raises(RuntimeError):
         issuer.reissue_key(old_key, actor="admin")
     monkeypatch.undo()

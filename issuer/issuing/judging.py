@@ -1,0 +1,164 @@
+"""Issuing one bundle: record the submission, judge it, and issue the credential when the rules
+are met, all in one transaction (a reviewer's sign-off judges a submission again here too)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from criteria import Evidence, Verdict, with_held
+from issuer import status
+from issuer.context import Context, retrying
+from issuer.db.models import Credential, IssuanceLog, Review, Submission
+from issuer.issuing import learners
+from issuer.issuing.drafting import Subject, draft, issued_entry
+from issuer.issuing.outcomes import AWAITING_ADMIN, Issued, withheld_reason
+from issuer.issuing.sealing import Sealer
+
+
+class Learnerlike(Subject, Protocol):
+    """What judging needs of a learner (a ``Learner`` row or a ``LearnerRef``)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def external_id(self) -> str: ...
+
+
+class Judge:
+    """Judges submissions and issues what they earn, one at a time."""
+
+    def __init__(self, context: Context, lists: status.StatusLists, sealer: Sealer) -> None:
+        self.context, self.lists, self.sealer = context, lists, sealer
+
+    def issue(self, bundle: bytes | str | Mapping[str, Any], actor: str, skip_held: bool) -> Issued:
+        """See :meth:`issuer.service.Issuer.issue`."""
+        evidence = self.context.catalogue.parse(bundle)
+        return retrying(lambda: self.issue_once(evidence, actor, skip_held))
+
+    def issue_once(self, evidence: Evidence, actor: str, skip_held: bool = False) -> Issued:
+        now = self.context.clock()
+        # held is filled from the database when judged
+        bundle = evidence.submitted
+        with self.context.db.write() as session:
+            person = bundle["learner"]
+            found = learners.read(session, [person])
+            learner = learners.write(session, found, now)[person["id"]]
+            milestone = bundle["milestone"]
+            existing = learners.live(session, learner.id, milestone) if skip_held else None
+            if existing is not None:
+                held = learners.held(session, learner.id)
+                verdict = self.context.catalogue.evaluate(with_held(evidence, held))
+                return Issued(verdict, existing, False, None)
+            submission = Submission(
+                learner_id=learner.id,
+                milestone_id=bundle["milestone"],
+                bundle=bundle,
+                bundle_digest="",
+                rules_digest="",
+                status="",
+                verdict={},
+                created_at=now,
+            )
+            session.add(submission)
+            session.flush()
+            return self.judge(session, submission, learner, actor, now, fresh=evidence)
+
+    def evidence_of(self, session: Session, submission: Submission) -> dict[str, Any]:
+        """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
+        scores reviewers recorded, plus the milestones the learner holds."""
+        bundle = dict(submission.bundle)
+        reviews = list(bundle.get("reviews", []))
+        rubrics = dict(bundle.get("rubrics", {}))
+        recorded = session.scalars(
+            select(Review).where(Review.submission_id == submission.id).order_by(Review.id)
+        )
+        for review in recorded:
+            if review.rubric_items is not None:
+                rubrics[review.kind] = list(review.rubric_items)  # the latest scoring counts
+                continue
+            entry: dict[str, Any] = {
+                "kind": review.kind,
+                "reviewer": {"id": review.reviewer_id, "role": review.role},
+                "verdict": review.verdict,
+            }
+            if review.score is not None:
+                entry["score"] = review.score
+            if review.minutes is not None:
+                entry["minutes"] = review.minutes
+            reviews.append(entry)
+        if reviews:
+            bundle["reviews"] = reviews
+        if rubrics:
+            bundle["rubrics"] = rubrics
+        bundle["held"] = learners.held(session, submission.learner_id)
+        return bundle
+
+    def judge(
+        self,
+        session: Session,
+        submission: Submission,
+        learner: Learnerlike,
+        actor: str,
+        now: dt.datetime,
+        fresh: Evidence | None = None,
+    ) -> Issued:
+        """Evaluate a submission's evidence; issue the credential when the rules are met.
+
+        ``fresh`` is the already validated evidence of a submission just recorded (it has no
+        sign-offs yet), so only the milestones held need adding; otherwise the evidence is put
+        together from the database and validated again.
+        """
+        catalogue = self.context.catalogue
+        evidence = (
+            with_held(fresh, learners.held(session, submission.learner_id))
+            if fresh is not None
+            else catalogue.parse(self.evidence_of(session, submission))
+        )
+        verdict = catalogue.evaluate(evidence)
+        submission.status = verdict.status.value
+        submission.verdict = verdict.to_dict()
+        submission.bundle_digest = verdict.evidence_digest
+        submission.rules_digest = verdict.rules_digest
+        session.flush()
+        if not verdict.met:
+            return Issued(verdict, None, False, submission.id)
+        existing = learners.live(session, learner.id, verdict.milestone)
+        if existing is not None:
+            return Issued(verdict, existing, False, submission.id)
+        revoked = learners.revoked_pairs(session, [learner.id], verdict.milestone)
+        if revoked:
+            reason = withheld_reason(next(iter(revoked.values())))
+            submission.status = AWAITING_ADMIN
+            submission.verdict = submission.verdict | {"withheld": reason}
+            return Issued(verdict, None, False, submission.id, reason)
+        status_list, index = status.allocate(session, self.lists, now)
+        values = self.signed(learner, submission.id, verdict, status_list.id, index, now)
+        credential = Credential(**values)
+        entry = IssuanceLog(**issued_entry(values, learner.external_id, actor, now))
+        session.add_all([credential, entry])
+        session.flush()
+        return Issued(verdict, credential, True, submission.id)
+
+    def signed(
+        self,
+        learner: Learnerlike,
+        submission_id: int | None,
+        verdict: Verdict,
+        list_id: str,
+        index: int,
+        now: dt.datetime,
+    ) -> dict[str, Any]:
+        """Build, sign and self-check a credential; the values of the row that records it."""
+        values, payload = draft(self.context, learner, verdict, list_id, index, now)
+        key = self.context.keys.current()
+        token = self.sealer.seal(payload, key)
+        return values | {
+            "learner_id": learner.id, "submission_id": submission_id, "jwt": token,
+            "key_id": key.key_id,
+        }  # fmt: skip
