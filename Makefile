@@ -15,16 +15,18 @@ run: $(BIN)/python
 	$(BIN)/vouch init
 	$(BIN)/vouch serve
 
-# Install the test dependencies, lint, and run the whole test suite.
+# Install the test dependencies, lint, type-check (mypy --strict), and run the whole test suite.
 test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # wrk (the HTTP load generator) is a Debian package: installed only when missing (with a
 # package-list update when the first attempt finds none).

@@ -21,6 +21,8 @@ from criteria.errors import UnknownMilestoneError as UnknownMilestoneError
 from criteria.evidence import Evidence as Evidence
 from criteria.evidence import with_held as with_held
 from criteria.model import Milestone as Milestone
+from criteria.rules.review import ReviewRule as ReviewRule
+from criteria.rules.scored import RubricRule as RubricRule
 from criteria.validation import MAX_BUNDLE_BYTES as MAX_BUNDLE_BYTES
 from criteria.validation import decode as decode
 from criteria.verdict import RuleResult as RuleResult

@@ -72,9 +72,10 @@ def bake_svg(svg: str, token: str) -> str:
 def _png(svg: str) -> bytes:
     import cairosvg
 
-    return cairosvg.svg2png(
+    png: bytes = cairosvg.svg2png(
         bytestring=svg.encode(), output_width=BADGE_PIXELS, output_height=BADGE_PIXELS
     )
+    return png
 
 
 def badge_png(milestone: Milestone) -> bytes:

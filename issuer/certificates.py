@@ -183,7 +183,7 @@ class CertificateRenderer:
         return TemplateSigner(
             signing_cert=cert,
             signing_key=asn1_keys.PrivateKeyInfo.load(der),
-            cert_registry=SimpleCertificateStore.from_certs([cert]),
+            cert_registry=SimpleCertificateStore.from_certs([cert]),  # type: ignore[no-untyped-call]
             private_key=key,
         )
 
@@ -251,9 +251,10 @@ class CertificateRenderer:
             description="Open Badges 3.0 credential (VC-JWT)",
             url_fetcher=document.url_fetcher,
         )
-        return single.write_pdf(
+        pdf: bytes = single.write_pdf(
             attachments=[attachment], pdf_variant="pdf/ua-1", custom_metadata=True
         )
+        return pdf
 
     def render(self, data: CertificateData) -> bytes:
         """A fresh, signed PDF (no cache)."""
@@ -277,7 +278,8 @@ class CertificateRenderer:
 
         pdf_signer, reserve = self._pdf_signer
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        return pdf_signer.sign_pdf(writer, bytes_reserved=reserve or None).getvalue()
+        signed: bytes = pdf_signer.sign_pdf(writer, bytes_reserved=reserve or None).getvalue()
+        return signed
 
     def cache_key(self, data: CertificateData) -> str:
         digest = hashlib.sha256(self.template_digest.encode())

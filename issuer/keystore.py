@@ -291,6 +291,10 @@ class KeyStore:
         self.path = Path(path)
         self._passphrase = passphrase
         self.production = production
+        #: The key ring as last read, under the ring file's (mtime, size, inode).
+        self._ring_cache: tuple[tuple[int, int, int], tuple[KeyInfo, ...], str] | None = None
+        #: Private keys decrypted by this process, by key id (decryption costs ~0.15 s).
+        self._decrypted: dict[str, PrivateKey] = {}
 
     @property
     def kdf_rounds(self) -> int:
@@ -335,7 +339,7 @@ class KeyStore:
         except OSError as exc:
             raise KeyStoreError(f"cannot read {path}: {exc.strerror}") from None
         version = (stamp.st_mtime_ns, stamp.st_size, stamp.st_ino)
-        cached = self.__dict__.get("_keys_cache")
+        cached = self._ring_cache
         if cached is None or cached[0] != version:
             ring = self._ring()
             keys = tuple(
@@ -349,7 +353,7 @@ class KeyStore:
                 )
                 for k in ring["keys"]
             )
-            cached = self.__dict__["_keys_cache"] = (version, keys, ring["current"])
+            cached = self._ring_cache = (version, keys, ring["current"])
         return cached[1], cached[2]
 
     def _ring(self) -> dict[str, Any]:
@@ -458,7 +462,7 @@ class KeyStore:
             entry["withdrawn"] = stamp
             entry["retired"] = entry.get("retired") or stamp
             self._save_ring(ring)
-        self.__dict__.get("_decrypted", {}).pop(key.key_id, None)
+        self._decrypted.pop(key.key_id, None)
         _destroy(self.path / f"{key.key_id}.pem")
         return rotated
 
@@ -475,10 +479,9 @@ class KeyStore:
         (another process may have withdrawn it since it was decrypted here)."""
         if self.key(key_id).withdrawn:
             raise KeyStoreError(f"key {key_id} is withdrawn: it signs nothing")
-        decrypted = self.__dict__.setdefault("_decrypted", {})
-        if key_id not in decrypted:
-            decrypted[key_id] = self.private_key(key_id)
-        return decrypted[key_id]
+        if key_id not in self._decrypted:
+            self._decrypted[key_id] = self.private_key(key_id)
+        return self._decrypted[key_id]
 
     @property
     def signing_key(self) -> PrivateKey:

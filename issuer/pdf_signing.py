@@ -56,7 +56,7 @@ class TemplateSigner(SimpleSigner):
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-        from pyhanko.sign.general import get_pyca_cryptography_hash
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
         try:
@@ -72,7 +72,7 @@ class TemplateSigner(SimpleSigner):
             return key.sign(data)
         return super().sign_raw(data, digest_algorithm)
 
-    async def async_sign(  # type: ignore[override]
+    async def async_sign(
         self,
         data_digest: bytes,
         digest_algorithm: str,

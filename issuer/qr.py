@@ -17,8 +17,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import Any
 
 import qrcode
 from markupsafe import Markup
@@ -26,7 +27,7 @@ from markupsafe import Markup
 _RUNS = re.compile(r"0{5,}|1{5,}")  # rule 1: five or more modules of one colour in a line
 _FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")  # rule 3, overlapping matches
 
-_MASKS = (
+_MASKS: tuple[Callable[[int, int], bool], ...] = (
     lambda i, j: (i + j) % 2 == 0,
     lambda i, j: i % 2 == 0,
     lambda i, j: j % 3 == 0,
@@ -75,7 +76,7 @@ def penalty(rows: list[int], columns: list[int], size: int) -> int:
     return points + int(abs(float(dark) / (size**2) * 100 - 50) / 5) * 10
 
 
-class QRCode(qrcode.QRCode):
+class QRCode(qrcode.QRCode[Any]):
     """qrcode's encoder with a faster choice of the same mask."""
 
     def best_mask_pattern(self) -> int:

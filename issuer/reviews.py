@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from criteria import Milestone
+from criteria import Milestone, ReviewRule, RubricRule
 from issuer.context import Context, retrying
 from issuer.db.models import Learner, Review, Submission
 from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
@@ -21,9 +21,9 @@ def review_kinds(milestone: Milestone, role: str) -> dict[str, str]:
     """The sign-offs (kind → title) a reviewer with ``role`` can give on a milestone."""
     kinds: dict[str, str] = {}
     for rule in milestone.all_rules():
-        if rule.kind == "review" and role in rule.roles:
+        if isinstance(rule, ReviewRule) and role in rule.roles:
             kinds[rule.review] = rule.title
-        elif rule.kind == "rubric":
+        elif isinstance(rule, RubricRule):
             kinds[rule.scored.id] = rule.scored.title
     return kinds
 

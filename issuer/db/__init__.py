@@ -22,9 +22,10 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Select, Table, create_engine, event, insert, make_url
-from sqlalchemy.engine import Compiled, Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from issuer.db.models import Base as Base
 
@@ -99,7 +100,7 @@ def make_engine(url: str) -> Engine:
 
 @dataclass(frozen=True)
 class _Prepared:
-    compiled: Compiled
+    compiled: SQLCompiler
     row: type[tuple[Any, ...]]
     processors: tuple[Callable[[Any], Any] | None, ...]
 
@@ -108,7 +109,7 @@ class _Prepared:
         return self.compiled.string
 
 
-def _wrapped(exc: Exception, sql: str, arguments: Any, dialect: Dialect) -> DBAPIError:
+def _wrapped(exc: Exception, sql: str, arguments: Any, dialect: Dialect) -> StatementError:
     return DBAPIError.instance(
         sql, arguments, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
     )
@@ -272,11 +273,12 @@ class Database:
             return
         stop = threading.Event()
         connection = self.engine.raw_connection()  # autocommit: see make_engine
+        driver = connection.driver_connection  # the sqlite3 connection itself
 
         def checkpoint() -> None:
-            while not stop.wait(every):
+            while driver is not None and not stop.wait(every):
                 try:
-                    connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except self.engine.dialect.loaded_dbapi.Error:
                     return  # the commits checkpoint, as SQLite does by itself
 

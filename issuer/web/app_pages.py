@@ -65,21 +65,13 @@ def dashboard() -> Any:
     }
     rows = []
     for m in service.catalogue:
-        submission = latest.get(m.id)
-        progress = (
-            1.0
-            if m.id in held
-            else (submission.verdict.get("progress", 0.0) if submission else 0.0)
-        )
-        missing = (
-            [r for r in submission.verdict.get("rules", []) if r["status"] != "met"]
-            if submission
-            else []
-        )
+        last = latest.get(m.id)
+        progress = 1.0 if m.id in held else (last.verdict.get("progress", 0.0) if last else 0.0)
+        missing = [r for r in last.verdict.get("rules", []) if r["status"] != "met"] if last else []
         rows.append(
             {
                 "milestone": m,
-                "submission": submission,
+                "submission": last,
                 "credential": held.get(m.id),
                 "progress": progress,
                 "missing": missing,
@@ -106,19 +98,19 @@ def _form_bundle(m: Milestone) -> tuple[dict[str, Any], dict[str, str]]:
             fields[f"$.quizzes.{quiz.id}.{q.id}"] = f"quiz:{quiz.id}:{q.id}"
         quizzes[quiz.id] = answers
     bundle["quizzes"] = quizzes
-    exercises = []
+    exercises: list[dict[str, Any]] = []
     for exercise in m.exercises:
         status = form.get(f"exercise:{exercise}:status", "not-started")
         if status == "not-started":
             continue
-        entry = {"id": exercise, "status": status}
+        done: dict[str, Any] = {"id": exercise, "status": status}
         if form.get(f"exercise:{exercise}:quality"):
-            entry["quality"] = form[f"exercise:{exercise}:quality"]
+            done["quality"] = form[f"exercise:{exercise}:quality"]
         fields[f"$.exercises[{len(exercises)}].status"] = f"exercise:{exercise}:status"
         fields[f"$.exercises[{len(exercises)}].quality"] = f"exercise:{exercise}:quality"
-        exercises.append(entry)
+        exercises.append(done)
     bundle["exercises"] = exercises
-    challenges = []
+    challenges: list[dict[str, Any]] = []
     for challenge in m.challenges:
         minutes = form.get(f"challenge:{challenge}:minutes", "").strip()
         if not minutes:

@@ -382,7 +382,7 @@ def _body(schema: str | dict[str, Any]) -> dict[str, Any]:
 
 ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
 INT_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _paths() -> dict[str, Any]:

@@ -18,7 +18,8 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def issuer() -> Issuer:
-    return current_app.extensions["vouch"]
+    service: Issuer = current_app.extensions["vouch"]
+    return service
 
 
 def _public_json(data: Any, max_age: int) -> Response:
@@ -72,4 +73,5 @@ def status_list(list_id: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     # No Last-Modified: a list re-signed within the same second would look unchanged to a
     # date-based revalidation and hide a revocation. The ETag changes with every signature.
-    return response.make_conditional(request)
+    response.make_conditional(request)  # the same response, made a 304 when it matches
+    return response

@@ -54,7 +54,7 @@ def test_key_store_unreadable_refuses_issuance_and_leaves_nothing(issuer):
     keys_dir = issuer.keys.path
     hidden = keys_dir.with_name("keys-away")
     keys_dir.rename(hidden)
-    issuer.keys.__dict__.pop("_decrypted", None)  # as in a freshly started process
+    issuer.keys._decrypted.clear()  # as in a freshly started process
     try:
         client = create_app(issuer=issuer).test_client()
         response = client.get("/.well-known/jwks.json")
