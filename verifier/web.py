@@ -38,7 +38,8 @@ TOO_DEEP = f"JSON nested deeper than {MAX_BODY_DEPTH} levels (the limit)"
 
 
 class UnreadableBody(HTTPException):
-    """A JSON request body nested beyond ``MAX_BODY_DEPTH``: 422, never a RecursionError."""
+    """A JSON request body that is not strict JSON (duplicate members, NaN, Infinity) or nests
+    beyond ``MAX_BODY_DEPTH``: 422, never a RecursionError."""
 
     code = 422
     name = "Unreadable Input"  # the issuer's error handler answers code "unreadable_input"
