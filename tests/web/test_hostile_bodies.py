@@ -134,3 +134,22 @@ def test_a_row_id_beyond_any_row_is_not_found(world, spec, method, template, who
     schemathesis on PostgreSQL)."""
     body = call(world, spec, method, template, world.people[who].token, 404, id=row_id)
     assert body["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"credential": "a", "credential": "b"}', "duplicate member 'credential'"),
+        (b'{"credential": {"n": NaN}}', "NaN is not a JSON number"),
+        (b'{"credential": [1e999]}', "1e999 is not a finite number"),
+    ],
+)
+def test_a_body_that_is_not_strict_json_is_unreadable(body, message):
+    """Request bodies are read strictly (strictjson), as tokens and bundles are: a duplicate
+    member or a non-finite number is refused, never read one way here and another elsewhere."""
+    app = create_app(fetcher=MappingFetcher({}))
+    response = app.test_client().post("/api/v1/verify", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": {"code": "unreadable_input", "message": message, "path": "$"}
+    }
