@@ -55,19 +55,8 @@ class Judge:
                 held = learners.held(session, learner.id)
                 verdict = self.context.catalogue.evaluate(with_held(evidence, held))
                 return Issued(verdict, existing, False, None)
-            submission = Submission(
-                learner_id=learner.id,
-                milestone_id=bundle["milestone"],
-                bundle=bundle,
-                bundle_digest="",
-                rules_digest="",
-                status="",
-                verdict={},
-                created_at=now,
-            )
-            session.add(submission)
-            session.flush()
-            return self.judge(session, submission, learner, actor, now, fresh=evidence)
+            held = learners.held(session, learner.id)
+            return self.judge(session, learner, actor, now, with_held(evidence, held))
 
     def evidence_of(self, session: Session, submission: Submission) -> dict[str, Any]:
         """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
@@ -102,41 +91,51 @@ class Judge:
     def judge(
         self,
         session: Session,
-        submission: Submission,
         learner: Learnerlike,
         actor: str,
         now: dt.datetime,
-        fresh: Evidence | None = None,
+        evidence: Evidence,
+        submission: Submission | None = None,
     ) -> Issued:
-        """Evaluate a submission's evidence; issue the credential when the rules are met.
+        """Judge evidence (validated, with the milestones held); issue the credential when the
+        rules are met.
 
-        ``fresh`` is the already validated evidence of a submission just recorded (it has no
-        sign-offs yet), so only the milestones held need adding; otherwise the evidence is put
-        together from the database and validated again.
+        Without ``submission`` the evidence is a new submission's, recorded here with its
+        verdict: one INSERT (its id, which the credential names, comes back with it). With one,
+        a stored submission is judged again (a sign-off) and its verdict replaces the old.
         """
-        catalogue = self.context.catalogue
-        evidence = (
-            with_held(fresh, learners.held(session, submission.learner_id))
-            if fresh is not None
-            else catalogue.parse(self.evidence_of(session, submission))
-        )
-        verdict = catalogue.evaluate(evidence)
-        submission.status = verdict.status.value
-        submission.verdict = verdict.to_dict()
-        submission.bundle_digest = verdict.evidence_digest
-        submission.rules_digest = verdict.rules_digest
+        verdict = self.context.catalogue.evaluate(evidence)
+        outcome = verdict.to_dict()
+        existing = withheld = None
+        if verdict.met:
+            existing = learners.live(session, learner.id, verdict.milestone)
+            revoked = (
+                learners.revoked_pairs(session, [learner.id], verdict.milestone)
+                if existing is None
+                else {}
+            )
+            if revoked:
+                withheld = withheld_reason(next(iter(revoked.values())))
+                outcome |= {"withheld": withheld}
+        judged = {
+            "status": AWAITING_ADMIN if withheld else verdict.status.value,
+            "verdict": outcome,
+            "bundle_digest": verdict.evidence_digest,
+            "rules_digest": verdict.rules_digest,
+        }
+        if submission is None:
+            bundle = evidence.submitted
+            submission = Submission(
+                learner_id=learner.id, milestone_id=bundle["milestone"], bundle=bundle,
+                created_at=now, **judged,
+            )  # fmt: skip
+            session.add(submission)
+        else:
+            for name, value in judged.items():
+                setattr(submission, name, value)
         session.flush()
-        if not verdict.met:
-            return Issued(verdict, None, False, submission.id)
-        existing = learners.live(session, learner.id, verdict.milestone)
-        if existing is not None:
-            return Issued(verdict, existing, False, submission.id)
-        revoked = learners.revoked_pairs(session, [learner.id], verdict.milestone)
-        if revoked:
-            reason = withheld_reason(next(iter(revoked.values())))
-            submission.status = AWAITING_ADMIN
-            submission.verdict = submission.verdict | {"withheld": reason}
-            return Issued(verdict, None, False, submission.id, reason)
+        if not verdict.met or existing is not None or withheld is not None:
+            return Issued(verdict, existing, False, submission.id, withheld)
         status_list, index = status.allocate(session, self.lists, now)
         values = self.signed(learner, submission.id, verdict, status_list.id, index, now)
         credential = Credential(**values)
