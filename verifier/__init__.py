@@ -32,6 +32,7 @@ from verifier.jwk_util import public_jwk as public_jwk
 from verifier.result import CheckResult as CheckResult
 from verifier.result import CheckStatus as CheckStatus
 from verifier.result import State as State
+from verifier.result import VerificationJSON as VerificationJSON
 from verifier.result import VerificationResult as VerificationResult
 from verifier.schemas import ACHIEVEMENT_CREDENTIAL_SCHEMA as ACHIEVEMENT_CREDENTIAL_SCHEMA
 from verifier.schemas import SCHEMA_VALIDATOR_TYPE as SCHEMA_VALIDATOR_TYPE

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, TypedDict
 
-from verifier.trust import Trust
+from verifier.trust import Trust, TrustJSON
 
 
 class CheckStatus(StrEnum):
@@ -44,6 +44,33 @@ class Headline(NamedTuple):
     summary: str
 
 
+class CheckJSON(TypedDict):
+    """One check as JSON (:meth:`CheckResult.to_dict`)."""
+
+    check: str
+    status: Annotated[str, CheckStatus]
+    detail: str
+
+
+class VerificationJSON(TypedDict):
+    """The answer as JSON (:meth:`VerificationResult.to_dict`): the one definition of the shape;
+    the issuer's OpenAPI document derives its schema from it. A plain dict at run time."""
+
+    verified: Annotated[bool, "true only when every check passed and the issuer is trusted"]
+    state: Annotated[str, State]
+    headline: str
+    summary: str
+    checked_at: str
+    issuer: Annotated[
+        TrustJSON | None,
+        "who signed (the identifier whose published key was checked) and "
+        "whether this verifier trusts them; claimed_name is the issuer's own claim",
+    ]
+    checks: list[CheckJSON]
+    credential: dict[str, Any] | None
+    errors: list[str]
+
+
 class CheckResult(NamedTuple):
     """One check's outcome (a named tuple: a dozen are made per verification, cheaply)."""
 
@@ -51,7 +78,7 @@ class CheckResult(NamedTuple):
     status: CheckStatus
     detail: str
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> CheckJSON:
         return {"check": self.check, "status": self.status.value, "detail": self.detail}
 
 
@@ -143,7 +170,7 @@ class VerificationResult:
             return Headline("Unreadable", "unreadable", detail)
         return Headline("Not verified", "not-verified", "; ".join(self.errors[:2]) + ".")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerificationJSON:
         headline = self.headline
         return {
             "verified": self.verified,

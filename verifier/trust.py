@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 from urllib.parse import unquote, urlsplit
 
 import strictjson
@@ -90,6 +90,17 @@ class TrustedIssuer:
         return mine is not None and theirs is not None and theirs.within(mine)
 
 
+class TrustJSON(TypedDict):
+    """Who signed and whether the trust list names them, as JSON (:meth:`Trust.to_dict`)."""
+
+    id: str | None
+    domain: str | None
+    claimed_name: str | None
+    trusted: bool
+    listed_as: str | None
+    listed_in: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Trust:
     """The trust outcome for one credential's issuer, as a value.
@@ -115,7 +126,7 @@ class Trust:
             return "an issuer the credential does not name"
         return f"{self.issuer} ({self.domain})" if self.domain else self.issuer
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TrustJSON:
         return {
             "id": self.issuer,
             "domain": self.domain,

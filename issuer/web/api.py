@@ -20,7 +20,8 @@ from issuer.accounts import (
     revoke_token,
     token_scopes,
 )
-from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
+from issuer.db import models
+from issuer.db.models import ApiToken, IssuanceLog
 from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError
 from issuer.identity import EmailUnverifiedError, learner_confirmed
 from issuer.keystore import ALGORITHMS
@@ -30,6 +31,7 @@ from issuer.web import identity
 from issuer.web.auth import account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
+from issuer.web.shapes import Me, Outcome, Reissue, Review, Submission, Token
 from verifier.web import within_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,13 +48,17 @@ def _when(moment: dt.datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def submission_json(record: Submission, *, with_evidence: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def _at(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def submission_json(record: models.Submission, *, with_evidence: bool = True) -> Submission:
+    data: Submission = {
         "id": record.id,
         "milestone": record.milestone_id,
         "status": record.status,
         "progress": record.verdict.get("progress"),
-        "created_at": _when(record.created_at),
+        "created_at": _at(record.created_at),
         "verdict": record.verdict,
     }
     if with_evidence:
@@ -60,7 +66,7 @@ def submission_json(record: Submission, *, with_evidence: bool = True) -> dict[s
     return data
 
 
-def review_json(review: Review) -> dict[str, Any]:
+def review_json(review: models.Review) -> Review:
     return {
         "id": review.id,
         "kind": review.kind,
@@ -71,11 +77,11 @@ def review_json(review: Review) -> dict[str, Any]:
         "minutes": review.minutes,
         "items": review.rubric_items,
         "comment": review.comment,
-        "created_at": _when(review.created_at),
+        "created_at": _at(review.created_at),
     }
 
 
-def outcome_json(outcome: Issued) -> dict[str, Any]:
+def outcome_json(outcome: Issued) -> Outcome:
     record = outcome.credential
     return {
         "submission": outcome.submission_id,
@@ -154,7 +160,7 @@ def list_submissions() -> Any:
     )
 
 
-def reviewable_queue(me: Account) -> list[tuple[Submission, dict[str, str]]]:
+def reviewable_queue(me: Account) -> list[tuple[models.Submission, dict[str, str]]]:
     """What waits for this reviewer's sign-off, less their own submissions."""
     queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
     return [(s, kinds) for s, kinds in queue if s.learner_id != me.learner_id]
@@ -210,7 +216,7 @@ def add_review(submission_id: int) -> Any:
 @scoped("read")
 def me_json() -> Any:
     me = current()
-    data = {
+    data: Me = {
         "id": me.id,
         "email": me.email,
         "name": me.name,
@@ -246,16 +252,16 @@ def my_credentials() -> Any:
     )
 
 
-def token_json(token: ApiToken) -> dict[str, Any]:
+def token_json(token: ApiToken) -> Token:
     return {
         "id": token.id,
         "name": token.name,
         "prefix": token.prefix,
-        "created_at": _when(token.created_at),
+        "created_at": _at(token.created_at),
         "last_used_at": _when(token.last_used_at),
         "revoked_at": _when(token.revoked_at),
         "scopes": token_scopes(token),
-        "expires_at": _when(token.expires_at),
+        "expires_at": _at(token.expires_at),
     }
 
 
@@ -286,7 +292,8 @@ def new_token() -> Any:
             db, me.id, str(name or ""), service.clock(), scopes=scopes, expires_at=expires_at,
             max_days=service.settings.token_max_days, minted_with=token_grant(),
         )  # fmt: skip
-        data = token_json(record) | {"token": token}
+        data = token_json(record)
+        data["token"] = token
     return jsonify(data), 201
 
 
@@ -336,7 +343,8 @@ def admin_reissue(credential_id: str) -> Any:
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidRequestError("a re-issue needs a reason", "$.reason")
     record, created = issuer().reissue(credential_id, reason.strip(), actor=me.reviewer_id)
-    data = credential_json(record) | {"reissue_of": record.reissue_of, "created": created}
+    extra: Reissue = {"reissue_of": record.reissue_of, "created": created}
+    data = {**credential_json(record), **extra}
     return jsonify(data), (201 if created else 200)
 
 

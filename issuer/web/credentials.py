@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 
@@ -12,12 +12,13 @@ from issuer.db.models import Credential
 from issuer.web.auth import scoped
 from issuer.web.errors import error_response
 from issuer.web.public import SVG_CSP, issuer
+from issuer.web.shapes import CredentialView, Share
 from verifier import REGISTERED_CLAIMS, read_compact
 
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1/credentials")
 
 
-def credential_json(record: Credential) -> dict[str, Any]:
+def credential_json(record: Credential) -> CredentialView:
     """The public view: the credential, its JWT and whether it is revoked (not why)."""
     _, payload = read_compact(record.jwt)
     credential = {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
@@ -27,7 +28,7 @@ def credential_json(record: Credential) -> dict[str, Any]:
         "jwt": record.jwt,
         "verify_url": issuer().verify_url(record.id),
         "revoked": record.revoked_at is not None,
-        "share": issuer().sharing(record),
+        "share": cast(Share, issuer().sharing(record)),
     }
 
 
