@@ -20,6 +20,7 @@ from criteria.errors import RuleFileError as RuleFileError
 from criteria.errors import UnknownMilestoneError as UnknownMilestoneError
 from criteria.evidence import Evidence as Evidence
 from criteria.evidence import with_held as with_held
+from criteria.evidence import with_reviews as with_reviews
 from criteria.model import Milestone as Milestone
 from criteria.rules.review import ReviewRule as ReviewRule
 from criteria.rules.scored import RubricRule as RubricRule

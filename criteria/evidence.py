@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -126,6 +126,25 @@ def with_held(evidence: Evidence, held: list[str]) -> Evidence:
     """
     raw = evidence.submitted | {"held": sorted(held)}
     return replace(evidence, held=frozenset(held), raw=raw)
+
+
+def with_reviews(
+    evidence: Evidence,
+    reviews: Sequence[Mapping[str, Any]],
+    rubrics: Mapping[str, Sequence[str]],
+) -> Evidence:
+    """The same evidence with the sign-offs and rubric scorings reviewers recorded.
+
+    ``reviews`` (in the bundle's form) come after the submitted ones; each of ``rubrics``
+    replaces that rubric's submitted items (the latest scoring counts). Cheaper than
+    validating again: they come from the issuer's own records, checked when recorded.
+    """
+    raw = dict(evidence.raw)
+    if reviews:
+        raw["reviews"] = [*raw.get("reviews", ()), *reviews]
+    if rubrics:
+        raw["rubrics"] = {**raw.get("rubrics", {}), **{k: list(v) for k, v in rubrics.items()}}
+    return Evidence.from_valid(raw)
 
 
 def bundle_digest(bundle: Mapping[str, Any]) -> str:

@@ -144,7 +144,7 @@ class Reviews:
                 learner = session.get(Learner, submission.learner_id)
                 if learner is None:  # a foreign key: the row exists
                     raise NotFoundError(f"no learner {submission.learner_id}")
-                evidence = self.context.catalogue.parse(self.judge.evidence_of(session, submission))
+                evidence = self.judge.evidence_of(session, submission)
                 return self.judge.judge(session, learner, actor, now, evidence, submission)
 
         return retrying(once)

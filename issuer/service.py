@@ -187,8 +187,8 @@ class Issuer:
 
     def evidence_of(self, session: Session, submission: models.Submission) -> dict[str, Any]:
         """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
-        scores reviewers recorded, plus the milestones the learner holds."""
-        return self._judge.evidence_of(session, submission)
+        scores reviewers recorded, plus the milestones the learner holds (as a bundle)."""
+        return dict(self._judge.evidence_of(session, submission).raw)
 
     # -- reviews --------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from criteria import Evidence, Verdict, with_held
+from criteria import Evidence, Verdict, with_held, with_reviews
 from issuer import status
 from issuer.context import Context, retrying
 from issuer.db.models import Credential, IssuanceLog, Review, Submission
@@ -58,12 +58,16 @@ class Judge:
             held = learners.held(session, learner.id)
             return self.judge(session, learner, actor, now, with_held(evidence, held))
 
-    def evidence_of(self, session: Session, submission: Submission) -> dict[str, Any]:
+    def evidence_of(self, session: Session, submission: Submission) -> Evidence:
         """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric
-        scores reviewers recorded, plus the milestones the learner holds."""
-        bundle = dict(submission.bundle)
-        reviews = list(bundle.get("reviews", []))
-        rubrics = dict(bundle.get("rubrics", {}))
+        scores reviewers recorded, plus the milestones the learner holds.
+
+        Nothing here is validated again: the bundle was when it was submitted, the sign-offs
+        when they were recorded (:func:`issuer.reviews.review_fields`), and ``held`` comes from
+        the issuer's own credentials.
+        """
+        reviews: list[dict[str, Any]] = []
+        rubrics: dict[str, list[str]] = {}
         recorded = session.scalars(
             select(Review).where(Review.submission_id == submission.id).order_by(Review.id)
         )
@@ -81,12 +85,9 @@ class Judge:
             if review.minutes is not None:
                 entry["minutes"] = review.minutes
             reviews.append(entry)
-        if reviews:
-            bundle["reviews"] = reviews
-        if rubrics:
-            bundle["rubrics"] = rubrics
-        bundle["held"] = learners.held(session, submission.learner_id)
-        return bundle
+        submitted = Evidence.from_valid(submission.bundle)
+        held = learners.held(session, submission.learner_id)
+        return with_held(with_reviews(submitted, reviews, rubrics), held)
 
     def judge(
         self,

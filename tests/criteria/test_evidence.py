@@ -486,3 +486,26 @@ def test_fast_and_reference_schema_validators_agree(catalogue: Catalogue) -> Non
         assert validator._fast[milestone](bundle) == reference, (milestone, bundle)
         verdicts.add(reference)
     assert verdicts == {True, False}
+
+
+def test_with_reviews_is_the_evidence_validating_the_whole_bundle_would_give(
+    catalogue: Catalogue,
+) -> None:
+    """Recorded sign-offs come after the submitted ones; a recorded rubric scoring replaces
+    the submitted one; nothing else changes (issue 13: a sign-off is not validated again)."""
+    from criteria import with_reviews
+
+    bundle = bundle_for(catalogue, EXCELLENCE)
+    bundle.pop("held", None)
+    submitted = catalogue.parse(bundle)
+    review = {"kind": "extra", "reviewer": {"id": "user-9", "role": "mentor"}, "verdict": "fail"}
+    rubric = next(iter(bundle.get("rubrics") or {"code-quality-standards": []}))
+    added = with_reviews(submitted, [review], {rubric: []})
+    whole = copy.deepcopy(bundle)
+    whole["reviews"] = [*bundle.get("reviews", []), review]
+    whole["rubrics"] = {**bundle.get("rubrics", {}), rubric: []}
+    assert added.raw == whole
+    assert added.reviews["extra"][0].verdict == "fail"
+    assert added.rubrics[rubric] == frozenset()
+    assert added.digest != submitted.digest
+    assert with_reviews(submitted, [], {}) == submitted
