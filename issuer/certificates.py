@@ -1,5 +1,7 @@
 """The PDF certificate: WeasyPrint renders it, the credential JWT rides along as an attachment,
-and pyHanko signs it (PAdES baseline) with the issuer's certificate.
+and pyHanko signs it (PAdES baseline) with the issuer's certificate. What a certificate says
+is ``issuer.certificate_data``; signing it is ``issuer.certificate_signing``; this module lays
+it out, caches it and renders in bulk (its names are re-exported here).
 
 Everything costly is built once per process: the Jinja environment, the font configuration,
 the parsed stylesheet and the signer (its private key is decrypted once, in memory only).
@@ -27,9 +29,7 @@ Where the time goes, and what this module does about it (``bench/certificates.py
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import itertools
 import logging
 import os
@@ -38,13 +38,19 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from criteria import Milestone
 from issuer import forking
+from issuer.certificate_data import ASSESSED_BY as ASSESSED_BY
+from issuer.certificate_data import CertificateData as CertificateData
+from issuer.certificate_data import document_metadata as document_metadata
+from issuer.certificate_data import name_size as name_size
+from issuer.certificate_data import requirement_line as requirement_line
+from issuer.certificate_signing import SIGNATURE_FIELD as SIGNATURE_FIELD
+from issuer.certificate_signing import CertificateSigner, SigningMaterial
 from issuer.qr import qr_svg
 from templates import TEMPLATES_DIR
 
@@ -54,58 +60,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CERTIFICATE_DIR = TEMPLATES_DIR / "certificate"
 ATTACHMENT_NAME = "credential.jwt"
-SIGNATURE_FIELD = "VouchIssuerSignature"
 #: Bump when the rendering code (not the template) changes the output.
 RENDERER_VERSION = "2"
 #: Certificates laid out together as one document. Larger batches save little more layout per
 #: page (most of it is per page anyway) and share the work less evenly between processes.
 BATCH = 8
-
-
-@dataclass(frozen=True)
-class CertificateData:
-    credential_id: str
-    jwt: str
-    learner_name: str
-    badge_name: str
-    milestone_title: str
-    number: int
-    level: str
-    issuer_name: str
-    issued: dt.datetime
-    verify_url: str
-    requirement: str
-    colour: str
-
-
-def name_size(name: str) -> str:
-    """A font size class so that long names still fit on two lines."""
-    length = len(name)
-    if length <= 28:
-        return "size-l"
-    if length <= 48:
-        return "size-m"
-    if length <= 90:
-        return "size-s"
-    return "size-xs"
-
-
-def document_metadata(data: CertificateData) -> Any:
-    """The PDF's title, author, subject, keywords, date and custom ``vouchcredentialid``."""
-    from weasyprint.pdf.metadata import DocumentMetadata
-
-    return DocumentMetadata(
-        title=f"{data.badge_name}: certificate for {data.learner_name}",
-        authors=[data.issuer_name],
-        description=(
-            f"Open Badges 3.0 credential {data.credential_id} "
-            f"({data.badge_name}, {data.milestone_title}) issued to {data.learner_name}"
-        ),
-        keywords=[data.credential_id],
-        created=data.issued.isoformat(timespec="seconds"),
-        lang="en",
-        custom={"vouch-credential-id": data.credential_id},
-    )
 
 
 class AssetFetcher:
@@ -127,11 +86,12 @@ class AssetFetcher:
 
 
 class CertificateRenderer:
-    def __init__(self, signing: Any, cache_dir: Path) -> None:
+    def __init__(self, signing: SigningMaterial, cache_dir: Path) -> None:
         """``signing`` supplies ``signing_key`` and ``certificate()`` (the key store)."""
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
         self.signing = signing
+        self.pdf_signing = CertificateSigner(signing)
         self.cache_dir = cache_dir
         self.env = Environment(
             loader=FileSystemLoader(CERTIFICATE_DIR),
@@ -161,56 +121,10 @@ class CertificateRenderer:
             digest.update((CERTIFICATE_DIR / name).read_bytes())
         return digest.hexdigest()
 
-    @cached_property
+    @property
     def signer(self) -> TemplateSigner:
-        """A pyHanko signer built once: key and certificate parsed a single time."""
-        from asn1crypto import keys as asn1_keys
-        from asn1crypto import x509 as asn1_x509
-        from cryptography.hazmat.primitives import serialization
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-        from issuer.pdf_signing import TemplateSigner
-
-        key = self.signing.signing_key
-        cert = asn1_x509.Certificate.load(
-            self.signing.certificate().public_bytes(serialization.Encoding.DER)
-        )
-        der = key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        return TemplateSigner(
-            signing_cert=cert,
-            signing_key=asn1_keys.PrivateKeyInfo.load(der),
-            cert_registry=SimpleCertificateStore.from_certs([cert]),  # type: ignore[no-untyped-call]
-            private_key=key,
-        )
-
-    @cached_property
-    def _pdf_signer(self) -> tuple[Any, int]:
-        """pyHanko's PDF signer and the bytes to reserve for the container, worked out once.
-
-        pyHanko would otherwise size the placeholder by building a throwaway container for
-        every document. The reserve keeps pyHanko's 50% margin over the hex-encoded size.
-        """
-        from cryptography.hazmat.primitives.asymmetric import ed25519
-        from pyhanko.sign import fields, signers
-
-        # Ed25519 signatures are defined over SHA-512 (RFC 8419); the others use SHA-256.
-        ed = isinstance(self.signing.signing_key, ed25519.Ed25519PrivateKey)
-        md = "sha512" if ed else "sha256"
-        meta = signers.PdfSignatureMetadata(
-            field_name=SIGNATURE_FIELD,
-            md_algorithm=md,
-            subfilter=fields.SigSeedSubFilter.PADES,
-            reason="Certificate issued by Vouch",
-        )
-        size = self.signer.container_size(md)
-        if size is None:  # pyHanko builds every container: let it size the placeholder too
-            return signers.PdfSigner(meta, signer=self.signer), 0
-        hex_size = 2 * size  # written as a hex string
-        return signers.PdfSigner(meta, signer=self.signer), hex_size + 2 * (hex_size // 4)
+        """The pyHanko signer (see :class:`CertificateSigner`)."""
+        return self.pdf_signing.signer
 
     def html(self, datas: Sequence[CertificateData]) -> str:
         """The HTML of one sheet per certificate."""
@@ -274,12 +188,7 @@ class CertificateRenderer:
         return pdfs
 
     def sign(self, pdf: bytes) -> bytes:
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-
-        pdf_signer, reserve = self._pdf_signer
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        signed: bytes = pdf_signer.sign_pdf(writer, bytes_reserved=reserve or None).getvalue()
-        return signed
+        return self.pdf_signing.sign(pdf)
 
     def cache_key(self, data: CertificateData) -> str:
         digest = hashlib.sha256(self.template_digest.encode())
@@ -366,7 +275,7 @@ class CertificateRenderer:
 
     def warm_up(self) -> None:
         """Build what every certificate uses: fonts, stylesheet, signer and its template."""
-        _ = self._weasy, self._pdf_signer
+        _ = self._weasy, self.pdf_signing.pdf_signer
 
 
 def _chunks(items: Iterable[CertificateData], size: int) -> Iterator[list[CertificateData]]:
@@ -379,27 +288,3 @@ def _chunks(items: Iterable[CertificateData], size: int) -> Iterator[list[Certif
 def _render_in_worker(batch: list[CertificateData], batch_size: int) -> list[bytes]:
     renderer: CertificateRenderer = forking.adopted()
     return renderer.render_many(batch, batch_size)
-
-
-#: How the certificate words each kind of rule that assessed the learner.
-ASSESSED_BY = {
-    "checklist": "a self-assessment",
-    "quiz": "a graded quiz",
-    "exercises": "practical exercises",
-    "challenges": "timed challenges",
-    "review": "reviewer sign-offs",
-    "rubric": "a rubric-scored review",
-    "benchmarks": "performance benchmarks",
-    "prerequisites": "the previous milestone",
-}
-
-
-def requirement_line(milestone: Milestone) -> str:
-    """One line on what the milestone required, for the certificate."""
-    seen: list[str] = []
-    for rule in milestone.all_rules():
-        wording = ASSESSED_BY.get(rule.kind)
-        if wording and wording not in seen:
-            seen.append(wording)
-    listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else "".join(seen)
-    return f"Assessed by {listed}, against the completion criteria of the curriculum."
