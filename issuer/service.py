@@ -144,15 +144,24 @@ class Issuer:
         """Milestones the learner holds: issued credentials that are not revoked."""
         return learners.held(session, learner_id)
 
-    def issue(self, bundle: Bundle, *, actor: str = "cli", skip_held: bool = False) -> Issued:
+    def issue(
+        self,
+        bundle: Bundle,
+        *,
+        actor: str = "cli",
+        skip_held: bool = False,
+        learner_id: int | None = None,
+    ) -> Issued:
         """Evaluate a bundle and, when it meets its milestone, issue (or return) the credential.
 
         ``held`` is always filled from the learner's live credentials: a bundle cannot claim a
         prerequisite. With ``skip_held`` a learner who already holds the milestone is answered
-        with the existing credential and nothing is recorded (bulk re-runs). Raises
-        ``EvidenceError`` for an invalid bundle.
+        with the existing credential and nothing is recorded (bulk re-runs). With
+        ``learner_id`` (a signed-in learner's submission; ``bundle`` a mapping) the bundle's
+        ``learner`` is that stored learner's, read once (NotFoundError if there is none).
+        Raises ``EvidenceError`` for an invalid bundle.
         """
-        return self._judge.issue(bundle, actor, skip_held)
+        return self._judge.issue(bundle, actor, skip_held, learner_id)
 
     def issue_many(
         self, items: Sequence[Bundle], *, actor: str, batch: int | None = None, workers: int = 0

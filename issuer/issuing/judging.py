@@ -36,27 +36,48 @@ class Judge:
     def __init__(self, context: Context, lists: status.StatusLists, sealer: Sealer) -> None:
         self.context, self.lists, self.sealer = context, lists, sealer
 
-    def issue(self, bundle: bytes | str | Mapping[str, Any], actor: str, skip_held: bool) -> Issued:
+    def issue(
+        self,
+        bundle: bytes | str | Mapping[str, Any],
+        actor: str,
+        skip_held: bool,
+        learner_id: int | None = None,
+    ) -> Issued:
         """See :meth:`issuer.service.Issuer.issue`."""
+        stored = None
+        if learner_id is not None:
+            with self.context.db.read() as session:
+                stored = learners.by_id(session, learner_id)
+            if not isinstance(bundle, Mapping):
+                raise TypeError("a bundle for a stored learner is a mapping")
+            bundle = {**bundle, "learner": stored.bundle_learner()}
         evidence = self.context.catalogue.parse(bundle)
-        return retrying(lambda: self.issue_once(evidence, actor, skip_held))
+        return retrying(lambda: self.issue_once(evidence, actor, skip_held, stored))
 
-    def issue_once(self, evidence: Evidence, actor: str, skip_held: bool = False) -> Issued:
+    def issue_once(
+        self,
+        evidence: Evidence,
+        actor: str,
+        skip_held: bool = False,
+        stored: learners.LearnerRef | None = None,
+    ) -> Issued:
+        """Issue for validated evidence in one transaction; ``stored`` is its learner's row as
+        just read (the bundle names it), so it is not read again."""
         now = self.context.clock()
-        # held is filled from the database when judged
         bundle = evidence.submitted
         with self.context.db.write() as session:
-            person = bundle["learner"]
-            found = learners.read(session, [person])
-            learner = learners.write(session, found, now)[person["id"]]
-            milestone = bundle["milestone"]
-            existing = learners.live(session, learner.id, milestone) if skip_held else None
+            learner = stored
+            if learner is None:
+                person = bundle["learner"]
+                found = learners.read(session, [person])
+                learner = learners.write(session, found, now)[person["id"]]
+            existing = (
+                learners.live(session, learner.id, bundle["milestone"]) if skip_held else None
+            )
+            evidence = with_held(evidence, learners.held(session, learner.id))
             if existing is not None:
-                held = learners.held(session, learner.id)
-                verdict = self.context.catalogue.evaluate(with_held(evidence, held))
-                return Issued(verdict, existing, False, None)
-            held = learners.held(session, learner.id)
-            return self.judge(session, learner, actor, now, with_held(evidence, held))
+                return Issued(self.context.catalogue.evaluate(evidence), existing, False, None)
+            return self.judge(session, learner, actor, now, evidence)
 
     def evidence_of(self, session: Session, submission: Submission) -> Evidence:
         """The evidence a submission is judged on: as submitted, plus the sign-offs and rubric

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.db.models import Credential, Learner
+from issuer.errors import NotFoundError
 
 
 class LearnerRef(NamedTuple):
@@ -24,6 +25,10 @@ class LearnerRef(NamedTuple):
     email: str
     #: Whether the name or email differ from the stored row's (or there is none yet).
     changed: bool = False
+
+    def bundle_learner(self) -> dict[str, str]:
+        """The ``learner`` member of an evidence bundle, as this row holds it."""
+        return {"id": self.external_id, "name": self.name, "email": self.email}
 
 
 #: Core columns: inserting through the table skips the ORM's per-row bookkeeping (~30 µs a row).
@@ -55,6 +60,14 @@ def read(session: Session, people: list[Mapping[str, str]]) -> dict[str, Learner
         else:
             learners[external_id] = stored
     return learners
+
+
+def by_id(session: Session, learner_id: int) -> LearnerRef:
+    """The stored learner ``learner_id``; NotFoundError if there is none."""
+    row = session.execute(select(*_LEARNER_COLUMNS).where(Learner.id == learner_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no learner {learner_id}")
+    return LearnerRef(*row)
 
 
 def write(

@@ -9,7 +9,7 @@ import threading
 
 import jwt
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from criteria import EvidenceError, Status, load_catalogue
@@ -360,3 +360,28 @@ def test_credential_ids_are_time_ordered_uuids(issuer):
     assert str(later) > max(str(u) for u in ids)  # the text sorts by time too
     record = issuer.issue(M1).credential
     assert uuid.UUID(record.id.removeprefix("urn:uuid:")).version == 7
+
+
+def test_a_stored_learners_submission_reads_the_learner_once(issuer):
+    """``issue(bundle, learner_id=…)`` (a signed-in learner's submission) puts the stored
+    learner in the bundle and reads that row once (issue 13), not again by external id."""
+    first = issuer.issue(M1)
+    learner_id = first.credential.learner_id
+    statements = []
+    engine = issuer.db.engine
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        bundle = {k: v for k, v in M2.items() if k != "learner"}
+        outcome = issuer.issue(bundle, learner_id=learner_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert outcome.created
+    assert outcome.credential.learner_id == learner_id
+    assert sum("FROM learners" in s for s in statements) == 1
+    assert counts(issuer)["learners"] == 1
+    with pytest.raises(NotFoundError):
+        issuer.issue(bundle, learner_id=learner_id + 1)
