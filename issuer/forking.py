@@ -48,7 +48,8 @@ def pool(processes: int, state: Any) -> ProcessPoolExecutor:
 
 def adopted() -> Any:
     """The state this worker process adopted from its parent."""
-    assert _adopted is not None, "not a worker process started by forking.pool"
+    if _adopted is None:
+        raise RuntimeError("not a worker process started by forking.pool")
     return _adopted
 
 

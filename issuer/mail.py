@@ -177,7 +177,6 @@ def read_outbox(folder: Path) -> list[tuple[str, EmailMessage]]:
     found = []
     for path in sorted(folder.glob("*.eml"), reverse=True):
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
         found.append((path.name, parsed))
     return found
 

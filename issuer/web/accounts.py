@@ -14,7 +14,7 @@ from issuer.errors import ConflictError, InvalidRequestError
 from issuer.identity import sign_up
 from issuer.sessions import end_session, end_sessions, start_session
 from issuer.web import identity
-from issuer.web.auth import SESSION_KEY, account, requires
+from issuer.web.auth import SESSION_KEY, current_account, requires
 from issuer.web.public import issuer
 from issuer.web.ratelimit import backoff
 
@@ -139,8 +139,7 @@ def logout() -> Any:
 @bp.route("/account", methods=["GET", "POST"])
 @requires()
 def account_page() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     new_token = None
     error = None
     now = issuer().clock()

@@ -22,7 +22,7 @@ from issuer.keystore import ALGORITHMS
 from issuer.sessions import end_sessions
 from issuer.web import identity
 from issuer.web.api import LEARNER_FORBIDDEN, check_reviewable, reviewable_queue
-from issuer.web.auth import account, requires
+from issuer.web.auth import account, current_account, requires
 from issuer.web.public import issuer
 
 bp = Blueprint("app_pages", __name__)
@@ -52,8 +52,7 @@ def home() -> Any:
 @bp.get("/dashboard")
 @requires("learner")
 def dashboard() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     service = issuer()
     latest: dict[str, Any] = {}
     for submission in service.submissions(me.learner_id):  # newest first
@@ -146,8 +145,7 @@ def _form_bundle(m: Milestone) -> tuple[dict[str, Any], dict[str, str]]:
 @bp.route("/milestones/<milestone_id>/submit", methods=["GET", "POST"])
 @requires("learner")
 def submit(milestone_id: str) -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     m = _milestone(milestone_id)
     errors: dict[str, str] = {}
     general: list[str] = []
@@ -189,8 +187,7 @@ def submit(milestone_id: str) -> Any:
 @bp.get("/submissions/<dbid:submission_id>")
 @requires()
 def submission(submission_id: int) -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     service = issuer()
     record = service.visible_submission(submission_id, me)
     credential = next(
@@ -216,8 +213,7 @@ def submission(submission_id: int) -> Any:
 @bp.get("/credentials")
 @requires("learner")
 def my_credentials() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     service = issuer()
     items = _credential_items(service.credentials_of(me.learner_id or 0))
     return render_template("app/credentials.html", items=items)
@@ -251,8 +247,7 @@ def portfolio(handle: str) -> Any:
 @bp.get("/review")
 @requires("reviewer")
 def review_queue() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     queue = reviewable_queue(me)
     catalogue = issuer().catalogue
     return render_template(
@@ -263,8 +258,7 @@ def review_queue() -> Any:
 @bp.route("/review/<dbid:submission_id>", methods=["GET", "POST"])
 @requires("reviewer")
 def review(submission_id: int) -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     service = issuer()
     record = service.submission(submission_id)
     if me.learner_id is not None and record.learner_id == me.learner_id:
@@ -323,8 +317,7 @@ def review(submission_id: int) -> Any:
 @bp.route("/admin", methods=["GET", "POST"])
 @requires("admin")
 def admin() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     service = issuer()
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -78,6 +78,15 @@ def account() -> Account | None:
     return current
 
 
+def current_account() -> Account:
+    """The signed-in account, for views behind :func:`requires` (which has already turned
+    anonymous visitors away); anywhere else, a request without one is answered 401."""
+    current = account()
+    if current is None:
+        abort(401, "sign in first")
+    return current
+
+
 def token_grant() -> TokenGrant | None:
     """The scopes and expiry of the bearer token this request came with (None: no token)."""
     grant: TokenGrant | None = g.get("token")

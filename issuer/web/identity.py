@@ -32,7 +32,7 @@ from issuer.identity import (
     reset_password,
 )
 from issuer.mail import Mail, Mailer, MailError, OutboxMailer, body_text, read_outbox
-from issuer.web.auth import account, requires
+from issuer.web.auth import account, current_account, requires
 from issuer.web.public import issuer
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,7 @@ def signup_sent() -> Any:
 @bp.get("/account/confirm/<token>")
 @requires()
 def confirm_address(token: str) -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     try:
         with issuer().db.write() as db:
             confirm(db, links(), token, me.id, issuer().clock())
@@ -99,8 +98,7 @@ def confirm_address(token: str) -> Any:
 @bp.post("/account/confirm")
 @requires()
 def resend_confirmation() -> Any:
-    me = account()
-    assert me is not None
+    me = current_account()
     if me.email_verified:
         flash("Your email address is confirmed already.")
     elif send_confirmation(me.id):
@@ -114,8 +112,7 @@ def resend_confirmation() -> Any:
 @requires()
 def become_learner() -> Any:
     """Any account may also learn: the learner role asks for no one's trust."""
-    me = account()
-    assert me is not None
+    me = current_account()
     with issuer().db.write() as db:
         user = db.get(User, me.id)
         if user is not None:
