@@ -16,6 +16,7 @@ from criteria.errors import CriteriaError as CriteriaError
 from criteria.errors import EvidenceError as EvidenceError
 from criteria.errors import EvidenceProblem as EvidenceProblem
 from criteria.errors import EvidenceTooLargeError as EvidenceTooLargeError
+from criteria.errors import ProblemJSON as ProblemJSON
 from criteria.errors import RuleFileError as RuleFileError
 from criteria.errors import UnknownMilestoneError as UnknownMilestoneError
 from criteria.evidence import Evidence as Evidence
@@ -27,8 +28,10 @@ from criteria.rules.scored import RubricRule as RubricRule
 from criteria.validation import MAX_BUNDLE_BYTES as MAX_BUNDLE_BYTES
 from criteria.validation import decode as decode
 from criteria.verdict import RuleResult as RuleResult
+from criteria.verdict import RuleResultJSON as RuleResultJSON
 from criteria.verdict import Status as Status
 from criteria.verdict import Verdict as Verdict
+from criteria.verdict import VerdictJSON as VerdictJSON
 from criteria.vocabulary import EXERCISE_STATUSES as EXERCISE_STATUSES
 from criteria.vocabulary import METRICS as METRICS
 from criteria.vocabulary import QUALITY_GRADES as QUALITY_GRADES

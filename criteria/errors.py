@@ -8,6 +8,7 @@ error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 
 class CriteriaError(Exception):
@@ -38,6 +39,13 @@ class UnknownMilestoneError(CriteriaError):
         super().__init__(f"unknown milestone {milestone!r} (known: {', '.join(known)})")
 
 
+class ProblemJSON(TypedDict):
+    """A problem as JSON (:meth:`EvidenceProblem.to_dict`), the one definition of its shape."""
+
+    path: str
+    message: str
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceProblem:
     """One thing wrong with an evidence bundle, at a JSON path like ``$.exercises[1].quality``."""
@@ -48,7 +56,7 @@ class EvidenceProblem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> ProblemJSON:
         return {"path": self.path, "message": self.message}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, NotRequired, TypedDict
 
 if TYPE_CHECKING:
     from criteria.evidence import Evidence
@@ -18,6 +18,37 @@ class Status(StrEnum):
     NOT_MET = "not-met"
     #: Not met yet, and only a reviewer's sign-off or rubric score is missing.
     AWAITING_REVIEW = "awaiting-review"
+
+
+class RuleResultJSON(TypedDict):
+    """One rule's result as JSON (:meth:`RuleResult.to_dict`); the issuer's OpenAPI document
+    derives its schema from this, so the shape is written once."""
+
+    id: str
+    kind: str
+    status: Annotated[str, Status]
+    measured: Measure
+    threshold: Measure
+    reason: str
+    progress: Annotated[float, {"minimum": 0, "maximum": 1}]
+    seed: NotRequired[str]
+    awaits: NotRequired[str]
+    rules: NotRequired[list[RuleResultJSON]]
+
+
+class VerdictJSON(TypedDict):
+    """A verdict as JSON (:meth:`Verdict.to_dict`), the one definition of its shape."""
+
+    milestone: str
+    met: bool
+    status: Annotated[str, Status]
+    progress: Annotated[float, {"minimum": 0, "maximum": 1}]
+    rules: list[RuleResultJSON]
+    rules_digest: str
+    evidence_digest: str
+    #: Never written here: the issuer adds it to the verdict it stores when a met verdict issues
+    #: nothing (an earlier credential for the milestone was revoked).
+    withheld: NotRequired[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +71,8 @@ class RuleResult:
     def met(self) -> bool:
         return self.status is Status.MET
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_dict(self) -> RuleResultJSON:
+        data: RuleResultJSON = {
             "id": self.id,
             "kind": self.kind,
             "status": self.status.value,
@@ -85,7 +116,7 @@ class Verdict:
         """The top-level rules that do not hold."""
         return tuple(r for r in self.results if not r.met)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> VerdictJSON:
         return {
             "milestone": self.milestone,
             "met": self.met,

@@ -31,7 +31,17 @@ from issuer.web import identity
 from issuer.web.auth import account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
-from issuer.web.shapes import Me, Outcome, Reissue, Review, Submission, Token
+from issuer.web.shapes import (
+    LogEntry,
+    Me,
+    Outcome,
+    Reissue,
+    Review,
+    Rotated,
+    Sent,
+    Submission,
+    Token,
+)
 from verifier.web import within_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -239,7 +249,8 @@ def resend_confirmation() -> Any:
         raise ConflictError("this account's address is confirmed already")
     if not identity.send_confirmation(me.id):
         raise MailError("the mail server did not take the message; try again later")
-    return jsonify(sent_to=me.email), 202
+    sent: Sent = {"sent_to": me.email}
+    return jsonify(sent), 202
 
 
 @bp.get("/credentials")
@@ -348,10 +359,10 @@ def admin_reissue(credential_id: str) -> Any:
     return jsonify(data), (201 if created else 200)
 
 
-def log_json(entry: IssuanceLog) -> dict[str, Any]:
+def log_json(entry: IssuanceLog) -> LogEntry:
     return {
         "id": entry.id,
-        "at": _when(entry.at),
+        "at": _at(entry.at),
         "event": entry.event,
         "actor": entry.actor,
         "credential": entry.credential_id,
@@ -391,4 +402,5 @@ def admin_rotate() -> Any:
     if alg is not None and alg not in ALGORITHMS:
         raise InvalidRequestError(f"alg must be one of {', '.join(ALGORITHMS)}", "$.alg")
     key = issuer().rotate_keys(alg, actor=me.reviewer_id)
-    return jsonify(key_id=key.key_id, alg=key.alg, created=key.created)
+    rotated: Rotated = {"key_id": key.key_id, "alg": key.alg, "created": key.created}
+    return jsonify(rotated)

@@ -12,7 +12,7 @@ from issuer.db.models import Credential
 from issuer.web.auth import scoped
 from issuer.web.errors import error_response
 from issuer.web.public import SVG_CSP, issuer
-from issuer.web.shapes import CredentialView, Share
+from issuer.web.shapes import CredentialView, Revoked, Share
 from verifier import REGISTERED_CLAIMS, read_compact
 
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1/credentials")
@@ -100,9 +100,10 @@ def revoke(credential_id: str) -> Any:
             400, "invalid_request", "reason: 1 to 1000 characters of text", "$.reason"
         )
     record = issuer().revoke(credential_id, reason.strip(), actor=actor)
-    return jsonify(
-        id=record.id,
-        revoked=True,
-        revoked_at=record.revoked_at.isoformat() if record.revoked_at else None,
-        reason=record.revocation_reason,
-    )
+    revoked: Revoked = {
+        "id": record.id,
+        "revoked": True,
+        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
+        "reason": record.revocation_reason,
+    }
+    return jsonify(revoked)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, NotRequired, TypedDict
 
-from criteria import REVIEW_VERDICTS, REVIEWER_ROLES, Status
+from criteria import REVIEW_VERDICTS, REVIEWER_ROLES, ProblemJSON, Status, VerdictJSON
 from issuer.accounts import ROLES
 from verifier import VerificationJSON
 
@@ -23,7 +23,7 @@ SCOPES = {
     "(sign-offs), admin (issuing by hand, revoking, keys, metrics); each operation names the "
     "scope it needs. A token is also bound by its account's roles.",
 }
-#: A verdict as ``criteria`` writes it (``Verdict.to_dict``), documented as a component.
+#: A verdict as stored (``criteria.VerdictJSON`` when it was judged), documented as a component.
 Verdict = Annotated[dict[str, Any], {"$ref": "#/components/schemas/Verdict"}]
 
 
@@ -85,7 +85,7 @@ class Submission(TypedDict):
 class Outcome(TypedDict):
     #: documented as always present: every outcome the API answers has a stored submission
     submission: Annotated[int | None, {"type": "integer"}]
-    verdict: Verdict
+    verdict: VerdictJSON
     issued: bool
     credential: CredentialView | None
     created: bool
@@ -123,16 +123,11 @@ class Me(TypedDict):
     portfolio_url: str
 
 
-class Problem(TypedDict):
-    path: str
-    message: str
-
-
 class ErrorDetail(TypedDict):
     code: str
     message: str
     path: str | None
-    problems: NotRequired[list[Problem]]
+    problems: NotRequired[list[ProblemJSON]]
 
 
 class Error(TypedDict):
@@ -140,3 +135,33 @@ class Error(TypedDict):
 
     error: ErrorDetail
     result: NotRequired[VerificationJSON]
+
+
+class Sent(TypedDict):
+    sent_to: str
+
+
+class LogEntry(TypedDict):
+    id: int
+    at: str
+    event: str
+    actor: str
+    credential: str | None
+    detail: dict[str, Any]
+
+
+class Log(TypedDict):
+    entries: list[LogEntry]
+
+
+class Rotated(TypedDict):
+    key_id: str
+    alg: str
+    created: str
+
+
+class Revoked(TypedDict):
+    id: str
+    revoked: bool
+    revoked_at: str | None
+    reason: str | None

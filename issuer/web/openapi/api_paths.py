@@ -18,7 +18,7 @@ from issuer.web.openapi.components import (
     listing,
 )
 from issuer.web.openapi.derive import schema_of
-from issuer.web.shapes import SCOPES, Me
+from issuer.web.shapes import SCOPES, Log, Me, Rotated, Sent
 
 
 def api_paths() -> dict[str, Any]:
@@ -89,7 +89,7 @@ def api_paths() -> dict[str, Any]:
                 "summary": "Mail a new link confirming the account's address",
                 "security": BEARER,
                 "responses": {
-                    "202": inline(every({"sent_to": {"type": "string"}}), "Sent"),
+                    "202": inline(schema_of(Sent), "Sent"),
                     **errors(401, 409),
                     "503": json_answer("Error", "The mail server did not take the message"),
                 },
@@ -171,7 +171,7 @@ def api_paths() -> dict[str, Any]:
                 "summary": "The issuance log (admin)",
                 "security": BEARER,
                 "responses": {
-                    "200": inline({"type": "object", "required": ["entries"]}),
+                    "200": inline(schema_of(Log)),
                     **errors(401, 403),
                 },
             }
@@ -223,7 +223,7 @@ def api_paths() -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": inline({"type": "object", "required": ["key_id", "alg", "created"]}),
+                    "200": inline(schema_of(Rotated)),
                     **errors(401, 403, 422),
                 },
             }

@@ -6,49 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from criteria import REVIEW_VERDICTS
+from criteria import REVIEW_VERDICTS, RuleResultJSON, VerdictJSON
 from issuer.web import shapes
 from issuer.web.openapi.derive import schema_of
-from issuer.web.shapes import VERDICT_STATUSES
 from verifier import VerificationJSON
 
-RULE_RESULT = {
-    "type": "object",
-    "required": ["id", "kind", "status", "measured", "threshold", "reason", "progress"],
-    "properties": {
-        "id": {"type": "string"},
-        "kind": {"type": "string"},
-        "status": {"enum": VERDICT_STATUSES},
-        "measured": {"type": ["number", "string", "null"]},
-        "threshold": {"type": ["number", "string", "null"]},
-        "reason": {"type": "string"},
-        "progress": {"type": "number", "minimum": 0, "maximum": 1},
-        "seed": {"type": "string"},
-        "awaits": {"type": "string"},
-        "rules": {"type": "array", "items": {"$ref": "#/components/schemas/RuleResult"}},
-    },
-}
-VERDICT = {
-    "type": "object",
-    "required": [
-        "milestone",
-        "met",
-        "status",
-        "progress",
-        "rules",
-        "rules_digest",
-        "evidence_digest",
-    ],
-    "properties": {
-        "milestone": {"type": "string"},
-        "met": {"type": "boolean"},
-        "status": {"enum": VERDICT_STATUSES},
-        "progress": {"type": "number", "minimum": 0, "maximum": 1},
-        "rules": {"type": "array", "items": {"$ref": "#/components/schemas/RuleResult"}},
-        "rules_digest": {"type": "string"},
-        "evidence_digest": {"type": "string"},
-    },
-}
 REVIEW_REQUEST = {
     "type": "object",
     "required": ["kind"],
@@ -101,6 +63,8 @@ REFS: dict[Any, str] = {
     shapes.CredentialView: "CredentialView",
     shapes.Review: "Review",
     VerificationJSON: "VerificationResult",
+    RuleResultJSON: "RuleResult",
+    VerdictJSON: "Verdict",
 }
 
 
@@ -108,8 +72,8 @@ def schemas() -> dict[str, Any]:
     """Every component schema but the evidence bundle (which comes from the catalogue)."""
     return {
         "Error": schema_of(shapes.Error, REFS),
-        "RuleResult": RULE_RESULT,
-        "Verdict": VERDICT,
+        "RuleResult": schema_of(RuleResultJSON, REFS),
+        "Verdict": schema_of(VerdictJSON, REFS),
         "Share": schema_of(shapes.Share, REFS),
         "CredentialView": schema_of(shapes.CredentialView, REFS),
         "Reissued": {

@@ -84,6 +84,8 @@ def _schema(hint: Any, refs: dict[Any, str], *, top: bool = False) -> dict[str, 
             merged: dict[str, Any] = {}
             for option in options:
                 merged |= option
+            if "number" in kinds:  # an integer is a number: say it once
+                kinds = [kind for kind in kinds if kind != "integer"]
             return merged | {"type": kinds}
         return {"oneOf": options}
     if origin is list:

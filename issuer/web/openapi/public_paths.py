@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from issuer.web.openapi import components as c
+from issuer.web.openapi.derive import schema_of
+from issuer.web.shapes import Revoked
 
 
 def public_paths() -> dict[str, Any]:
@@ -193,10 +195,7 @@ def public_paths() -> dict[str, Any]:
                     }
                 ),
                 "responses": {
-                    "200": c.inline(
-                        {"type": "object", "required": ["id", "revoked", "revoked_at", "reason"]},
-                        "Revoked",
-                    ),
+                    "200": c.inline(schema_of(Revoked), "Revoked"),
                     **c.errors(400, 401, 403, 404, 422),
                 },
             }
