@@ -138,8 +138,7 @@ def submit() -> Any:
         raise ForbiddenError("you can only submit your own evidence")
     if not me.email_verified:
         raise identity.unverified_error()  # no credential binds to an unconfirmed address
-    bundle["learner"] = issuer().learner(me.learner_id or 0).bundle_learner()
-    outcome = issuer().issue(bundle, actor=me.reviewer_id)
+    outcome = issuer().issue(bundle, actor=me.reviewer_id, learner_id=me.learner_id or 0)
     return jsonify(outcome_json(outcome)), 201
 
 
