@@ -10,18 +10,26 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from criteria import EvidenceError, EvidenceTooLargeError
+from criteria import EvidenceError, EvidenceTooLargeError, ProblemJSON
 from issuer.errors import IssuerError
+from issuer.web.shapes import Error, ErrorDetail
 
 log = logging.getLogger(__name__)
 
 
 def error_response(
-    status: int, code: str, message: str, path: str | None = None, **extra: Any
+    status: int,
+    code: str,
+    message: str,
+    path: str | None = None,
+    problems: list[ProblemJSON] | None = None,
 ) -> Any:
-    body: dict[str, Any] = {"code": code, "message": message, "path": path}
-    body.update(extra)
-    return jsonify(error=body), status
+    """An answer in the API's error shape (:class:`issuer.web.shapes.Error`)."""
+    detail: ErrorDetail = {"code": code, "message": message, "path": path}
+    if problems is not None:
+        detail["problems"] = problems
+    body: Error = {"error": detail}
+    return jsonify(body), status
 
 
 def init_app(app: Flask) -> None:
