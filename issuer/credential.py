@@ -189,6 +189,11 @@ def sign(payload: dict[str, Any], private_key: Any, alg: str, kid: str) -> str:
     return sign_json(orjson.dumps(payload), private_key, alg, kid)
 
 
+def jws_signing_input(payload: bytes, alg: str, kid: str) -> bytes:
+    """The header and payload segments of the compact JWS :func:`sign_json` makes."""
+    return _b64url(orjson.dumps({"alg": alg, "kid": kid, "typ": "JWT"})) + b"." + _b64url(payload)
+
+
 def sign_json(payload: bytes, private_key: Any, alg: str, kid: str) -> str:
     """A compact JWS of the JSON object ``payload`` whose header holds only ``alg``, ``kid`` and
     ``typ: JWT`` (RFC 7515).
@@ -198,8 +203,7 @@ def sign_json(payload: bytes, private_key: Any, alg: str, kid: str) -> str:
     longer on JSON and base64url than the signature takes. Its decoder reads every token this
     makes (tests).
     """
-    header = orjson.dumps({"alg": alg, "kid": kid, "typ": "JWT"})
-    signing_input = _b64url(header) + b"." + _b64url(payload)
+    signing_input = jws_signing_input(payload, alg, kid)
     if alg == "ES256":
         r, s = decode_dss_signature(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         signature = r.to_bytes(32) + s.to_bytes(32)

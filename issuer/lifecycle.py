@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -93,7 +92,7 @@ class Lifecycle:
             "credentialStatus": StatusEntry(status_url, index).to_json(),
         }
         key = self.context.keys.current()
-        token = self.sealer.seal(orjson.dumps(credential | jwt_claims(credential)), key)
+        token = self.sealer.seal(credential | jwt_claims(credential), key)
         new = Credential(
             id=credential_id, learner_id=old.learner_id, milestone_id=old.milestone_id,
             submission_id=old.submission_id, jwt=token, key_id=key.key_id,

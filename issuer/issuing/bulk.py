@@ -55,7 +55,7 @@ class _Batch:
         #: Submissions to record: their row's values (but the learner's id), verdict, learner.
         self.pending: list[tuple[dict[str, Any], Verdict, str]] = []
         #: Credentials to issue, by their submission's index in pending: row values, payload.
-        self.drafts: dict[int, tuple[dict[str, Any], bytes]] = {}
+        self.drafts: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         #: The signed tokens, or the workers' futures of them (see Bulk.sign_drafts).
         self.signing: list[Future[list[str]]] | list[str] = []
         #: Met but withheld (an earlier credential was revoked), by index into pending: why.
@@ -206,9 +206,9 @@ class Bulk:
 
     def sign_drafts(self, planned: _Batch, pool: ProcessPoolExecutor | None, workers: int) -> None:
         """Sign and self-check a batch's drafts: here, or split over the pool's workers."""
-        payloads = [payload for _, payload in planned.drafts.values()]
+        payloads = [claims for _, claims in planned.drafts.values()]
         if pool is None:
-            planned.signing = [self.sealer.seal(payload, planned.key) for payload in payloads]
+            planned.signing = [self.sealer.seal(claims, planned.key) for claims in payloads]
             return
         share = -(-len(payloads) // workers) or 1
         planned.signing = [
@@ -237,7 +237,9 @@ class Bulk:
                 answers: dict[int, Issued] = {}
                 rows: list[dict[str, Any]] = []
                 entries: list[dict[str, Any]] = []
-                for (n, (drafted, _)), token in zip(planned.drafts.items(), tokens, strict=True):
+                for (n, (drafted, claims)), token in zip(
+                    planned.drafts.items(), tokens, strict=True
+                ):
                     _, verdict, learner_id = planned.pending[n]
                     values = drafted | {
                         "learner_id": stored[learner_id].id, "submission_id": submission_ids[n],
@@ -245,7 +247,9 @@ class Bulk:
                     }  # fmt: skip
                     rows.append(values)
                     entries.append(issued_entry(values, learner_id, actor, planned.now))
-                    answers[n] = Issued(verdict, Credential(**values), True, submission_ids[n])
+                    answers[n] = Issued(
+                        verdict, Credential(**values), True, submission_ids[n], claims=claims
+                    )
                 if rows:
                     connection.execute(insert(TABLES["credentials"]), rows)
                     connection.execute(insert(TABLES["issuance_log"]), entries)
@@ -304,7 +308,7 @@ def _bulk_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _seal_in_worker(payloads: list[bytes], key: KeyInfo) -> list[str]:
+def _seal_in_worker(payloads: list[dict[str, Any]], key: KeyInfo) -> list[str]:
     """Sign and self-check credentials in a worker process (see Bulk.pool)."""
     sealer: Sealer = forking.adopted()
-    return [sealer.seal(payload, key) for payload in payloads]
+    return [sealer.seal(claims, key) for claims in payloads]

@@ -10,8 +10,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import orjson
-
 from criteria import Verdict
 from issuer.context import Context
 from issuer.credential import StatusEntry, build_credential, jwt_claims
@@ -34,9 +32,10 @@ def draft(
     list_id: str,
     index: int,
     now: dt.datetime,
-) -> tuple[dict[str, Any], bytes]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A new credential: the values of its row (all but its learner's and submission's ids,
-    token and key) and its JWT payload, as JSON, to be signed."""
+    token and key) and its JWT claims (the credential and the claims mirroring it), to be
+    signed."""
     milestone = context.catalogue[verdict.milestone]
     credential_id = f"urn:uuid:{time_ordered_uuid()}"
     valid_until = (
@@ -63,7 +62,7 @@ def draft(
         "issued_at": now.replace(microsecond=0),
         "valid_until": valid_until,
     }
-    return values, orjson.dumps(credential | jwt_claims(credential))
+    return values, credential | jwt_claims(credential)
 
 
 def issued_entry(

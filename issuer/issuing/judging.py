@@ -159,12 +159,12 @@ class Judge:
         if not verdict.met or existing is not None or withheld is not None:
             return Issued(verdict, existing, False, submission.id, withheld)
         status_list, index = status.allocate(session, self.lists, now)
-        values = self.signed(learner, submission.id, verdict, status_list.id, index, now)
+        values, claims = self.signed(learner, submission.id, verdict, status_list.id, index, now)
         credential = Credential(**values)
         entry = IssuanceLog(**issued_entry(values, learner.external_id, actor, now))
         session.add_all([credential, entry])
         session.flush()
-        return Issued(verdict, credential, True, submission.id)
+        return Issued(verdict, credential, True, submission.id, claims=claims)
 
     def signed(
         self,
@@ -174,12 +174,13 @@ class Judge:
         list_id: str,
         index: int,
         now: dt.datetime,
-    ) -> dict[str, Any]:
-        """Build, sign and self-check a credential; the values of the row that records it."""
-        values, payload = draft(self.context, learner, verdict, list_id, index, now)
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Build, sign and self-check a credential: the values of the row that records it, and
+        its JWT claims as signed."""
+        values, claims = draft(self.context, learner, verdict, list_id, index, now)
         key = self.context.keys.current()
-        token = self.sealer.seal(payload, key)
+        token = self.sealer.seal(claims, key)
         return values | {
             "learner_id": learner.id, "submission_id": submission_id, "jwt": token,
             "key_id": key.key_id,
-        }  # fmt: skip
+        }, claims  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from criteria import Verdict
 from issuer.db.models import Credential
@@ -25,6 +26,9 @@ class Issued:
     #: Why a met verdict issued nothing: an earlier credential for this learner and milestone
     #: was revoked, so only an admin issues it again (:meth:`Issuer.reissue`).
     withheld: str | None = None
+    #: A credential issued now: its JWT claims as signed (the credential, and the registered
+    #: claims mirroring it), so what was just built is shown without decoding its token.
+    claims: dict[str, Any] | None = None
 
 
 def withheld_reason(revoked_id: str) -> str:

@@ -253,9 +253,11 @@ def test_a_failure_mid_issuance_leaves_no_trace(issuer, monkeypatch):
 
 
 def test_a_credential_failing_its_own_checks_is_never_stored(issuer, monkeypatch):
-    import issuer.issuing.sealing as sealing
+    import verifier.checks
 
-    monkeypatch.setattr(sealing, "schema_errors", lambda _c: ["$.credentialSubject: broken"])
+    monkeypatch.setattr(
+        verifier.checks, "schema_errors", lambda *_a: ["$.credentialSubject: broken"]
+    )
     with pytest.raises(IssuanceBugError, match="broken"):
         issuer.issue(M1)
     assert counts(issuer)["credentials"] == 0
@@ -385,3 +387,13 @@ def test_a_stored_learners_submission_reads_the_learner_once(issuer):
     assert counts(issuer)["learners"] == 1
     with pytest.raises(NotFoundError):
         issuer.issue(bundle, learner_id=learner_id + 1)
+
+
+def test_a_new_credential_is_handed_on_as_signed(issuer):
+    """The outcome carries the claims just signed (issue 13: nothing decodes what it has just
+    built); they are the token's payload, one at a time and in bulk."""
+    single = issuer.issue(M1)
+    (bulk,) = issuer.issue_many([M2], actor="test")
+    for outcome in (single, bulk):
+        assert outcome.claims == read_compact(outcome.credential.jwt)[1]
+    assert issuer.issue(M1).claims is None  # already issued: nothing was signed now
