@@ -20,28 +20,16 @@ from issuer.accounts import (
     revoke_token,
     token_scopes,
 )
-from issuer.db import models
-from issuer.db.models import ApiToken, IssuanceLog
+from issuer.db.models import ApiToken, IssuanceLog, Review, Submission
 from issuer.errors import ConflictError, ForbiddenError, InvalidRequestError
 from issuer.identity import EmailUnverifiedError, learner_confirmed
 from issuer.keystore import ALGORITHMS
 from issuer.mail import MailError
 from issuer.service import Issued
-from issuer.web import identity
+from issuer.web import identity, shapes
 from issuer.web.auth import account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
-from issuer.web.shapes import (
-    LogEntry,
-    Me,
-    Outcome,
-    Reissue,
-    Review,
-    Rotated,
-    Sent,
-    Submission,
-    Token,
-)
 from verifier.web import within_depth
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -62,8 +50,8 @@ def _at(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def submission_json(record: models.Submission, *, with_evidence: bool = True) -> Submission:
-    data: Submission = {
+def submission_json(record: Submission, *, with_evidence: bool = True) -> shapes.Submission:
+    data: shapes.Submission = {
         "id": record.id,
         "milestone": record.milestone_id,
         "status": record.status,
@@ -76,7 +64,7 @@ def submission_json(record: models.Submission, *, with_evidence: bool = True) ->
     return data
 
 
-def review_json(review: models.Review) -> Review:
+def review_json(review: Review) -> shapes.Review:
     return {
         "id": review.id,
         "kind": review.kind,
@@ -91,7 +79,7 @@ def review_json(review: models.Review) -> Review:
     }
 
 
-def outcome_json(outcome: Issued) -> Outcome:
+def outcome_json(outcome: Issued) -> shapes.Outcome:
     record = outcome.credential
     return {
         "submission": outcome.submission_id,
@@ -169,7 +157,7 @@ def list_submissions() -> Any:
     )
 
 
-def reviewable_queue(me: Account) -> list[tuple[models.Submission, dict[str, str]]]:
+def reviewable_queue(me: Account) -> list[tuple[Submission, dict[str, str]]]:
     """What waits for this reviewer's sign-off, less their own submissions."""
     queue = issuer().review_queue(me.reviewer_role or "", me.reviewer_id)
     return [(s, kinds) for s, kinds in queue if s.learner_id != me.learner_id]
@@ -225,7 +213,7 @@ def add_review(submission_id: int) -> Any:
 @scoped("read")
 def me_json() -> Any:
     me = current()
-    data: Me = {
+    data: shapes.Me = {
         "id": me.id,
         "email": me.email,
         "name": me.name,
@@ -248,7 +236,7 @@ def resend_confirmation() -> Any:
         raise ConflictError("this account's address is confirmed already")
     if not identity.send_confirmation(me.id):
         raise MailError("the mail server did not take the message; try again later")
-    sent: Sent = {"sent_to": me.email}
+    sent: shapes.Sent = {"sent_to": me.email}
     return jsonify(sent), 202
 
 
@@ -262,7 +250,7 @@ def my_credentials() -> Any:
     )
 
 
-def token_json(token: ApiToken) -> Token:
+def token_json(token: ApiToken) -> shapes.Token:
     return {
         "id": token.id,
         "name": token.name,
@@ -353,12 +341,12 @@ def admin_reissue(credential_id: str) -> Any:
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidRequestError("a re-issue needs a reason", "$.reason")
     record, created = issuer().reissue(credential_id, reason.strip(), actor=me.reviewer_id)
-    extra: Reissue = {"reissue_of": record.reissue_of, "created": created}
+    extra: shapes.Reissue = {"reissue_of": record.reissue_of, "created": created}
     data = {**credential_json(record), **extra}
     return jsonify(data), (201 if created else 200)
 
 
-def log_json(entry: IssuanceLog) -> LogEntry:
+def log_json(entry: IssuanceLog) -> shapes.LogEntry:
     return {
         "id": entry.id,
         "at": _at(entry.at),
@@ -401,5 +389,5 @@ def admin_rotate() -> Any:
     if alg is not None and alg not in ALGORITHMS:
         raise InvalidRequestError(f"alg must be one of {', '.join(ALGORITHMS)}", "$.alg")
     key = issuer().rotate_keys(alg, actor=me.reviewer_id)
-    rotated: Rotated = {"key_id": key.key_id, "alg": key.alg, "created": key.created}
+    rotated: shapes.Rotated = {"key_id": key.key_id, "alg": key.alg, "created": key.created}
     return jsonify(rotated)
