@@ -13,9 +13,10 @@ from issuer.errors import ConfigurationError
 from verifier import TrustList, TrustListError
 
 
-def _whole(name: str, value: str | None, default: int, *, least: int, unit: str) -> int:
+def _whole(environ: Mapping[str, str], name: str, default: int, *, least: int, unit: str) -> int:
     """A whole number from the environment variable ``name``, at least ``least``; anything
     else is a configuration error naming the variable."""
+    value = environ.get(name)
     if value is None or not value.strip():
         return default
     if not value.strip().isdigit() or int(value) < least:
@@ -146,19 +147,9 @@ class Settings:
             secret_key=environ.get("VOUCH_SECRET_KEY") or None,
             metrics_token=environ.get("VOUCH_METRICS_TOKEN") or None,
             token_max_days=_whole(
-                "VOUCH_TOKEN_MAX_DAYS",
-                environ.get("VOUCH_TOKEN_MAX_DAYS"),
-                cls.token_max_days,
-                least=1,
-                unit="days",
+                environ, "VOUCH_TOKEN_MAX_DAYS", cls.token_max_days, least=1, unit="days"
             ),
-            proxy_hops=_whole(
-                "VOUCH_PROXY_HOPS",
-                environ.get("VOUCH_PROXY_HOPS"),
-                cls.proxy_hops,
-                least=0,
-                unit="proxies",
-            ),
+            proxy_hops=_whole(environ, "VOUCH_PROXY_HOPS", cls.proxy_hops, least=0, unit="proxies"),
             **{
                 name: environ.get(f"VOUCH_{name.upper()}", getattr(cls, name))
                 for name in RATE_LIMIT_SETTINGS

@@ -48,13 +48,14 @@ def check_status(
     leeway: dt.timedelta,
     allow_http: bool,
 ) -> CheckResult:
+    reading = _Reading(fetcher, now, leeway, allow_http)
     entries = credential.get("credentialStatus")
     if entries is None:
         return _result(
             CheckStatus.SKIP, "the credential has no credentialStatus: it cannot be revoked"
         )
     if isinstance(entries, dict):  # one entry, the usual case: its outcome is the answer
-        return _check_entry(entries, credential, fetcher, now, leeway, allow_http)
+        return _check_entry(entries, credential, reading)
     entries = entries if isinstance(entries, list) else [entries]
     if not entries:
         return _result(
@@ -64,7 +65,7 @@ def check_status(
     for entry in entries:
         if not isinstance(entry, dict):
             return _result(CheckStatus.FAIL, "credentialStatus is not an object")
-        outcomes.append(_check_entry(entry, credential, fetcher, now, leeway, allow_http))
+        outcomes.append(_check_entry(entry, credential, reading))
     for wanted in (CheckStatus.FAIL, CheckStatus.UNKNOWN):
         for outcome in outcomes:
             if outcome.status is wanted:
@@ -72,14 +73,19 @@ def check_status(
     return outcomes[0]
 
 
+class _Reading(NamedTuple):
+    """How a credential's status entries are read: the same for each of them."""
+
+    fetcher: Fetcher
+    now: dt.datetime
+    leeway: dt.timedelta
+    allow_http: bool
+
+
 def _check_entry(
-    entry: dict[str, Any],
-    credential: dict[str, Any],
-    fetcher: Fetcher,
-    now: dt.datetime,
-    leeway: dt.timedelta,
-    allow_http: bool,
+    entry: dict[str, Any], credential: dict[str, Any], reading: _Reading
 ) -> CheckResult:
+    fetcher, now, leeway, allow_http = reading
     if entry.get("type") not in ENTRY_TYPES:
         return _result(CheckStatus.UNKNOWN, f"status method {entry.get('type')!r} is not supported")
     url = entry.get("statusListCredential")
