@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from criteria.rules.base import Rule, RuleScope, listing
-from criteria.verdict import RuleResult, Status
+from criteria.verdict import RuleResult
 from criteria.vocabulary import GRADE_RANK, QUALITY_GRADES
 
 if TYPE_CHECKING:
@@ -52,10 +52,7 @@ class ExercisesRule(Rule):
         total = len(self.exercises)
         done = total - len(problems)
         reason = f"exercises: {done} of {total} complete at {self.min_quality} or better"
-        if problems:
-            reason += f"; {'; '.join(problems)}"
-        status = Status.NOT_MET if problems else Status.MET
-        return self.result(status, done, total, reason, done / total)
+        return self.tally(done, total, reason, problems)
 
 
 class ChallengesRule(Rule):
@@ -105,7 +102,4 @@ class ChallengesRule(Rule):
             f"challenges: {solved} solved within the time limit{quality}, "
             f"needs {self.min_count} of {among}"
         )
-        if not met:
-            reason += f"; {'; '.join(problems)}"
-        status = Status.MET if met else Status.NOT_MET
-        return self.result(status, solved, self.min_count, reason, solved / self.min_count)
+        return self.tally(solved, self.min_count, reason, [] if met else problems)

@@ -42,6 +42,14 @@ class Rule(ABC):
             data["reading"] = self.reading
         return data
 
+    def tally(self, count: int, needed: int, reason: str, problems: list[str]) -> RuleResult:
+        """Met or not met by ``count`` of ``needed``: met when there is no problem; otherwise
+        the problems follow the reason."""
+        if problems:
+            reason += f"; {'; '.join(problems)}"
+        status = Status.NOT_MET if problems else Status.MET
+        return self.result(status, count, needed, reason, count / needed)
+
     def result(
         self,
         status: Status,
