@@ -67,10 +67,7 @@ FRONT_DOORS = {"criteria", "verifier", "verifier.web"}
 #: (``from verifier import read_compact, verify_signature, schema_errors, stamp``,
 #: ``from criteria import with_held, MAX_BUNDLE_BYTES``, ``from verifier import
 #: MAX_ARTEFACT_BYTES``). Remove an entry once it is switched.
-PENDING_FRONT_DOORS = (
-    "issuer/cli/verify.py",  # the CLI split
-    "issuer/cli/output.py",
-)
+PENDING_FRONT_DOORS: tuple[str, ...] = ()
 
 
 def _exported(door: str) -> set[str]:

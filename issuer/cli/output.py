@@ -9,8 +9,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from criteria import EvidenceError
-from criteria.validation import MAX_BUNDLE_BYTES
+from criteria import MAX_BUNDLE_BYTES, EvidenceError
 
 #: Exit codes shared by ``criteria check`` and ``issue`` (DESIGN.md); ``issue`` adds one:
 #: the rules are met but an earlier credential was revoked (an admin decides).

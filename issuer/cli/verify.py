@@ -23,8 +23,7 @@ def verify_command(artefact: str, as_json: bool, email: str | None) -> None:
     from pathlib import Path
 
     from issuer.verification import network_fetcher, verifier_options
-    from verifier import State, Verifier
-    from verifier.artefacts import MAX_ARTEFACT_BYTES
+    from verifier import MAX_ARTEFACT_BYTES, State, Verifier
 
     with issuer_errors(as_json):
         settings = Settings.load()

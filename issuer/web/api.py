@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from criteria import MAX_BUNDLE_BYTES, EvidenceError, EvidenceProblem, decode
 from issuer.accounts import (
@@ -27,7 +27,7 @@ from issuer.keystore import ALGORITHMS
 from issuer.mail import MailError
 from issuer.service import Issued
 from issuer.web import identity, shapes
-from issuer.web.auth import account, requires, scoped, token_grant
+from issuer.web.auth import current_account, requires, scoped, token_grant
 from issuer.web.credentials import credential_json
 from issuer.web.public import issuer
 from verifier.web import within_depth
@@ -85,19 +85,11 @@ def outcome_json(outcome: Issued) -> shapes.Outcome:
         "submission": outcome.submission_id,
         "verdict": outcome.verdict.to_dict(),
         "issued": record is not None,
-        "credential": credential_json(record) if record is not None else None,
+        "credential": credential_json(record, outcome.claims) if record is not None else None,
         "created": outcome.created,
         # met, but an earlier credential was revoked: only an admin issues it again
         "withheld": outcome.withheld,
     }
-
-
-def current() -> Account:
-    """The signed-in account (routes are guarded by ``requires``)."""
-    me = account()
-    if me is None:
-        abort(401, "a valid bearer token is required")
-    return me
 
 
 def _json_body() -> Any:
@@ -112,7 +104,7 @@ def _json_body() -> Any:
 @scoped("submit")
 def submit() -> Any:
     """A learner's evidence bundle: judged at once, issued when met."""
-    me = current()
+    me = current_account()
     bundle = _json_body()
     if not isinstance(bundle, dict):
         raise EvidenceError([EvidenceProblem("$", "expected a JSON object")])
@@ -136,7 +128,7 @@ def submit() -> Any:
 def list_submissions() -> Any:
     """``?as=learner|reviewer|admin`` picks the view for an account with several roles
     (default: the most powerful it holds): own submissions, the review queue, all."""
-    me = current()
+    me = current_account()
     view = request.args.get("as") or next(r for r in ("admin", "reviewer", "learner") if me.has(r))
     if view not in ROLES:
         raise InvalidRequestError(f"as must be one of {', '.join(ROLES)}", "$.as")
@@ -180,7 +172,7 @@ def check_reviewable(me: Account, submission_id: int) -> None:
 @requires()
 @scoped("read")
 def get_submission(submission_id: int) -> Any:
-    record = issuer().visible_submission(submission_id, current())
+    record = issuer().visible_submission(submission_id, current_account())
     reviews = [review_json(r) for r in issuer().reviews_of(record.id)]
     return jsonify(submission_json(record) | {"reviews": reviews})
 
@@ -189,7 +181,7 @@ def get_submission(submission_id: int) -> Any:
 @requires("reviewer")
 @scoped("review")
 def add_review(submission_id: int) -> Any:
-    me = current()
+    me = current_account()
     body = _json_body()
     if not isinstance(body, dict):
         raise InvalidRequestError("expected a JSON object", "$")
@@ -212,7 +204,7 @@ def add_review(submission_id: int) -> Any:
 @requires()
 @scoped("read")
 def me_json() -> Any:
-    me = current()
+    me = current_account()
     data: shapes.Me = {
         "id": me.id,
         "email": me.email,
@@ -231,7 +223,7 @@ def me_json() -> Any:
 @scoped(None)  # mails the account's own address a link
 def resend_confirmation() -> Any:
     """Mail a new link confirming the account's address (202), unless it is confirmed (409)."""
-    me = current()
+    me = current_account()
     if me.email_verified:
         raise ConflictError("this account's address is confirmed already")
     if not identity.send_confirmation(me.id):
@@ -244,7 +236,7 @@ def resend_confirmation() -> Any:
 @requires("learner")
 @scoped("read")
 def my_credentials() -> Any:
-    me = current()
+    me = current_account()
     return jsonify(
         credentials=[credential_json(c) for c in issuer().credentials_of(me.learner_id or 0)]
     )
@@ -267,7 +259,7 @@ def token_json(token: ApiToken) -> shapes.Token:
 @requires()
 @scoped("read")
 def list_tokens() -> Any:
-    me = current()
+    me = current_account()
     return jsonify(tokens=[token_json(t) for t in issuer().tokens_of(me.id)])
 
 
@@ -277,7 +269,7 @@ def list_tokens() -> Any:
 def new_token() -> Any:
     """A new token: ``{"name", "scopes"?, "expires_at"?}``. Made with a token, it is no wider
     than that token (a subset of its scopes, no later expiry; 403 otherwise)."""
-    me = current()
+    me = current_account()
     body = _json_body()
     if not isinstance(body, dict):
         raise InvalidRequestError("expected a JSON object", "$")
@@ -312,7 +304,7 @@ def _moment(value: object, path: str) -> dt.datetime | None:
 @requires()
 @scoped(None)  # a new token is never wider than the one making it
 def delete_token(token_id: int) -> Any:
-    me = current()
+    me = current_account()
     with issuer().db.write() as db:
         record = revoke_token(db, me.id, token_id, issuer().clock())
         data = token_json(record)
@@ -324,7 +316,7 @@ def delete_token(token_id: int) -> Any:
 @scoped("admin")
 def admin_issue() -> Any:
     """Issue by hand from a complete bundle (reviews and rubric scores included)."""
-    me = current()
+    me = current_account()
     outcome = issuer().issue(_json_body(), actor=me.reviewer_id)
     return jsonify(outcome_json(outcome)), (201 if outcome.created else 200)
 
@@ -335,7 +327,7 @@ def admin_issue() -> Any:
 def admin_reissue(credential_id: str) -> Any:
     """Issue a revoked credential again, with a recorded reason: revocation is final for every
     automatic path, so this is the one way back (``vouch reissue``)."""
-    me = current()
+    me = current_account()
     body = _json_body()
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
@@ -371,7 +363,7 @@ def admin_withdraw_key(key_id: str) -> Any:
     """Withdraw a compromised signing key (``vouch keys withdraw``): unpublished, its private
     key destroyed, its status lists re-signed. Re-issuing what it signed takes a while:
     ``vouch keys reissue KID``."""
-    me = current()
+    me = current_account()
     body = _json_body()
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
@@ -383,7 +375,7 @@ def admin_withdraw_key(key_id: str) -> Any:
 @requires("admin")
 @scoped("admin")
 def admin_rotate() -> Any:
-    me = current()
+    me = current_account()
     body = request.get_json(silent=True) or {}
     alg = body.get("alg") if isinstance(body, dict) else None
     if alg is not None and alg not in ALGORITHMS:

@@ -18,9 +18,10 @@ from verifier import REGISTERED_CLAIMS, read_compact
 bp = Blueprint("credentials", __name__, url_prefix="/api/v1/credentials")
 
 
-def credential_json(record: Credential) -> CredentialView:
-    """The public view: the credential, its JWT and whether it is revoked (not why)."""
-    _, payload = read_compact(record.jwt)
+def credential_json(record: Credential, claims: dict[str, Any] | None = None) -> CredentialView:
+    """The public view: the credential, its JWT and whether it is revoked (not why).
+    ``claims``: the JWT's claims as just signed, when the caller has them (nothing decoded)."""
+    payload = claims if claims is not None else read_compact(record.jwt)[1]
     credential = {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
     return {
         "id": record.id,

@@ -28,6 +28,7 @@ from tests.web.conftest import (
     full_bundle,
     learner_bundle,
 )
+from verifier import REGISTERED_CLAIMS, read_compact
 
 SPEC_URI = "urn:vouch:openapi"
 DOCUMENTED_PREFIXES = (
@@ -481,6 +482,10 @@ def test_code_review_counts_from_a_peer_but_not_an_expert(world, spec):
     assert body["credential"]["credential"]["credentialSubject"]["achievement"]["name"] == (
         IMPLEMENTATION.badge.name
     )
+    # shown as signed, not decoded back: the very credential its JWT carries
+    _, payload = read_compact(body["credential"]["jwt"])
+    signed = {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
+    assert body["credential"]["credential"] == signed
 
 
 def test_nobody_signs_off_their_own_submission(world, spec):
@@ -760,7 +765,6 @@ def test_verify_answers_hold_what_the_credential_says_exactly(world, spec):
     them."""
     from issuer.credential import sign_json
     from issuer.publication import kid
-    from verifier.jose import read_compact
 
     issuer = world.issuer
     _, payload = read_compact(issuer.credential(world.credential).jwt)
