@@ -214,8 +214,16 @@ class Database:
         self._prepared[statement] = prepared
         return prepared
 
-    def upgrade(self) -> None:
-        """Apply every migration up to head (safe to re-run).
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply every migration up to ``revision`` (safe to re-run)."""
+        self._migrate(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Undo migrations down to ``revision`` (tests take each migration both ways)."""
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Callable[[Config, str], None], revision: str) -> None:
+        """Run an Alembic ``step`` to ``revision`` in one transaction.
 
         On SQLite, foreign keys are switched off while migrations run and checked after, in
         the same transaction: a batch migration rebuilds a table (copy, drop, rename), and
@@ -226,24 +234,22 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.connect() as connection:
+            # the sqlite3 connection itself: the pragma must not wait for a transaction
             sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                    "PRAGMA foreign_keys=OFF"
-                )
+            driver = connection.connection.driver_connection if sqlite else None
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
                     config.attributes["connection"] = connection
-                    command.upgrade(config, "head")
-                    if sqlite:
+                    step(config, revision)
+                    if driver is not None:
                         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                         if broken:
                             raise RuntimeError(f"migration left broken references: {broken[:5]}")
             finally:
-                if sqlite:
-                    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
-                        "PRAGMA foreign_keys=ON"
-                    )
+                if driver is not None:
+                    driver.execute("PRAGMA foreign_keys=ON")
 
     def refresh_statistics(self, *tables: str) -> None:
         """Have PostgreSQL's planner re-read how big ``tables`` are (``ANALYZE``).

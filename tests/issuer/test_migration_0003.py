@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from issuer.db import MIGRATIONS, Database
+from issuer.db import Database
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-
-
-def _migrate(db: Database, action, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        action(config, revision)
 
 
 def test_key_states_are_filled_in_and_the_migration_goes_both_ways(database_url):
     db = Database(database_url)
     try:
-        _migrate(db, command.upgrade, "0002")
+        db.upgrade("0002")
         with db.engine.begin() as c:
             for key_id, retired in (("old", NOW), ("new", None)):
                 c.execute(
@@ -34,14 +24,14 @@ def test_key_states_are_filled_in_and_the_migration_goes_both_ways(database_url)
                     ),
                     {"k": key_id, "now": NOW, "retired": retired},
                 )
-        _migrate(db, command.upgrade, "0003")
+        db.upgrade("0003")
         with db.engine.connect() as c:
             states = dict(c.execute(text("SELECT key_id, state FROM issuer_keys")).all())
         assert states == {"old": "retired", "new": "current"}
         indexes = {i["name"] for i in inspect(db.engine).get_indexes("credentials")}
         assert {"uq_live_credential", "ix_revoked_credential"} <= indexes
 
-        _migrate(db, command.downgrade, "0002")
+        db.downgrade("0002")
         columns = {c["name"] for c in inspect(db.engine).get_columns("issuer_keys")}
         assert "state" not in columns
         assert "withdrawn_at" not in columns

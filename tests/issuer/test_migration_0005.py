@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from issuer.db import MIGRATIONS, Database
+from issuer.db import Database
 
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-
-
-def _migrate(db: Database, action, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        action(config, revision)
 
 
 def test_existing_tokens_keep_every_scope_and_get_an_expiry(database_url):
     db = Database(database_url)
     try:
-        _migrate(db, command.upgrade, "0004")
+        db.upgrade("0004")
         columns = {c["name"] for c in inspect(db.engine).get_columns("users")}
         role = ("roles", "'[\"admin\"]'") if "roles" in columns else ("role", "'admin'")
         with db.engine.begin() as c:
@@ -44,7 +34,7 @@ def test_existing_tokens_keep_every_scope_and_get_an_expiry(database_url):
                 ),
                 {"hash": "0" * 64, "now": NOW},
             )
-        _migrate(db, command.upgrade, "0005")
+        db.upgrade("0005")
         with db.engine.connect() as c:
             scopes, expires_at = c.execute(text("SELECT scopes, expires_at FROM api_tokens")).one()
         assert scopes == "read submit review admin"
@@ -55,7 +45,7 @@ def test_existing_tokens_keep_every_scope_and_get_an_expiry(database_url):
         assert token_columns["expires_at"]["nullable"] is False
         assert token_columns["scopes"]["nullable"] is False
 
-        _migrate(db, command.downgrade, "0004")
+        db.downgrade("0004")
         inspector = inspect(db.engine)
         assert "sessions" not in inspector.get_table_names()
         assert {"scopes", "expires_at"}.isdisjoint(
@@ -73,7 +63,7 @@ def test_an_account_with_a_token_upgrades_from_0002_to_head(database_url):
     stop that (foreign keys are off during migrations and checked after)."""
     db = Database(database_url)
     try:
-        _migrate(db, command.upgrade, "0002")
+        db.upgrade("0002")
         with db.engine.begin() as c:
             c.execute(
                 text(
