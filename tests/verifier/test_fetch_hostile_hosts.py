@@ -5,7 +5,6 @@ parameters; no test measures time."""
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import ssl
 import threading
@@ -16,11 +15,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.tls import self_signed
 from verifier.fetch import FetchError, HttpFetcher
 
 #: Seconds between two bytes of a dripping answer; the deadline is a few of them, the whole
@@ -214,40 +210,11 @@ def test_an_address_that_fails_the_check_is_never_connected_to(public_and_intern
     assert public.httpd.RequestHandlerClass.hosts == []
 
 
-def certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
-    """A self-signed certificate for DNS name ``name`` and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 @pytest.fixture
 def tls_server(tmp_path) -> Iterator[tuple[Server, list[str | None], Path]]:
     """An HTTPS server on 127.0.0.1 whose certificate names issuer.test; the server names
     the client asked for (SNI)."""
-    cert_path, key_path = certificate(tmp_path, "issuer.test")
+    cert_path, key_path = self_signed(tmp_path, "issuer.test")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     asked: list[str | None] = []
