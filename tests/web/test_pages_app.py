@@ -125,26 +125,6 @@ def test_sign_in_returns_to_the_page_that_asked_for_it(world):
     assert urlsplit(response.headers["Location"]).path == "/admin"
 
 
-@pytest.mark.parametrize(
-    "target", ["//evil.example/x", "https://evil.example/x", "/\\evil.example"]
-)
-def test_sign_in_never_redirects_to_another_site(world, target):
-    client = world.client()
-    response = client.post(
-        "/login",
-        query_string={"next": target},
-        data={
-            "csrf_token": csrf_token(client),
-            "email": world.ada.email,
-            "password": world.ada.password,
-        },
-    )
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
-    assert location.netloc in ("", "localhost")
-    assert location.path == "/"
-
-
 # -- CSRF ----------------------------------------------------------------------------------------
 
 
